@@ -1,0 +1,137 @@
+"""Composition root: the one place that builds the database, HTTP client, process pool and
+scheduler, and wires them together (like reader's ``make_reader()``). Nothing else constructs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+
+from bot import feeds as feed_list
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.fetch import Fetcher, FetchLimits
+from bot.ingest import Poller
+from bot.scheduler import build_scheduler
+from db import migrate
+from db.engine import Database, redacted
+from db.queries import feeds as feed_queries
+
+log = logging.getLogger(__name__)
+
+NO_TOKEN_HINT = (
+    "Telegram is off: no TELEGRAM_BOT_TOKEN. Briefbot polls and stores, and `briefbot feeds` shows "
+    "them; to add the bot, put TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env and restart."
+)
+
+
+def open_database(settings: Settings) -> Database:
+    """Open the configured database and bring its schema to the newest migration."""
+    db = Database(settings.sqlalchemy_url)
+    try:
+        migrate.upgrade(db.engine)
+    except Exception:
+        db.close()
+        raise
+    log.info("db.ready url=%s", redacted(settings.sqlalchemy_url))
+    return db
+
+
+def sync_feeds(settings: Settings, db: Database, clock: Clock) -> dict[str, int]:
+    """Read feeds.yaml (raising ``FeedListError`` with every problem) and store it."""
+    specs = feed_list.load(settings.feeds_path)
+    counts = db.call(feed_queries.sync_feed_list, specs, clock.now())
+    log.info(
+        "feeds.synced path=%s listed=%d %s",
+        settings.feeds_path,
+        len(specs),
+        " ".join(f"{k}={v}" for k, v in counts.items()),
+    )
+    return counts
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    fetcher: Fetcher
+    poller: Poller
+    clock: Clock
+
+
+def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Parsing is CPU-bound (feedparser is pure Python): one process per core keeps the event loop
+    and the database thread free. ``spawn`` so no lock held by a thread is ever forked."""
+    return ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
+    )
+
+
+@asynccontextmanager
+async def services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    fetch_limits: FetchLimits | None = None,
+    parse_workers: int | None = None,
+    db: Database | None = None,
+) -> AsyncIterator[Services]:
+    """Everything a poll needs, opened and closed together. The database must be migrated."""
+    clock = clock or SystemClock()
+    own_db = db is None
+    database = db or open_database(settings)
+    pool = parse_pool(parse_workers) if parse_workers != 0 else None
+    fetcher = Fetcher(fetch_limits, now=clock.now)
+    try:
+        poller = Poller(
+            db=database,
+            fetcher=fetcher,
+            clock=clock,
+            default_interval=settings.poll_interval,
+            parse_executor=pool,
+        )
+        yield Services(settings, database, fetcher, poller, clock)
+    finally:
+        await fetcher.aclose()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if own_db:
+            database.close()
+
+
+async def run(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """``briefbot run``: migrate, sync feeds.yaml, then poll on schedule until stopped."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with services(settings) as svc:
+        sync_feeds(settings, svc.db, svc.clock)
+        if settings.token is None:
+            announce(NO_TOKEN_HINT)
+        else:
+            announce(
+                "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram front-end yet: "
+                "it polls and stores only."
+            )
+        scheduler = build_scheduler(svc.poller, settings.poll_interval)
+        scheduler.start()
+        log.info("run.started interval=%ds", settings.poll_interval)
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            log.info("run.stopped")

@@ -1,0 +1,140 @@
+"""The ``briefbot`` command line. Edge: reads the environment and .env once, prints for people.
+
+Exit codes: 0 done; 1 a runtime failure (database unreachable, …); 2 bad configuration,
+a bad feed list or bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from bot import __version__
+from bot.app import open_database, run, services, sync_feeds
+from bot.clock import SystemClock
+from bot.config import Settings, load_settings
+from bot.errors import BriefbotError, ConfigError, FeedListError
+from bot.log import setup_logging
+from bot.reports import format_feed_health, format_poll
+from db.queries import feeds as feed_queries
+
+log = logging.getLogger("briefbot")
+
+DESCRIPTION = """\
+Briefbot polls the news feeds of feeds.yaml, stores new items and (with a Telegram token)
+briefs its subscribers on borders and security in the regions they follow.
+
+Configuration comes from the environment and an optional .env file: TELEGRAM_BOT_TOKEN,
+TELEGRAM_API_BASE_URL, DATABASE_URL (default sqlite:///briefbot.db), BRIEFBOT_FEEDS
+(default feeds.yaml), BRIEFBOT_ADMIN_IDS, BRIEFBOT_POLL_INTERVAL (default 300 s),
+BRIEFBOT_TIMEZONE, LOG_LEVEL. See README.md."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefbot",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"briefbot {__version__}")
+    parser.add_argument(
+        "--env-file", default=".env", metavar="PATH", help="dotenv file to read (default: .env)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser(
+        "run",
+        help="poll feeds on schedule and store new items (the main job)",
+        description="Apply migrations, load feeds.yaml, then poll every feed at its interval "
+        "(BRIEFBOT_POLL_INTERVAL unless feeds.yaml says otherwise) until stopped with Ctrl-C/SIGTERM.",
+    )
+    poll = commands.add_parser(
+        "poll",
+        help="fetch every feed once and print what happened (--once)",
+        description="Fetch feeds, store new items and print one line per feed: new / unchanged (304) / error.",
+    )
+    poll.add_argument("--once", action="store_true", help="fetch every enabled feed once, then exit")
+    feeds = commands.add_parser(
+        "feeds",
+        help="feed health table: last success, last error, items, next fetch",
+        description="Show every stored feed's health. Reads feeds.yaml first so new entries appear.",
+    )
+    feeds.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    dbp = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_commands = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply all migrations (also done at every start)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(env_file=args.env_file)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "poll" and not args.once:
+        parser.error("poll needs --once (to poll on schedule, use `briefbot run`)")
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.token)
+    try:
+        return _dispatch(args, settings)
+    except FeedListError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    except BriefbotError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "db":
+        db = open_database(settings)
+        db.close()
+        print(f"database is at the newest schema ({settings.database_url.split('://')[0]})")
+        return 0
+    if args.command == "run":
+        asyncio.run(run(settings))
+        return 0
+    if args.command == "poll":
+        return asyncio.run(_poll_once(settings))
+    if args.command == "feeds":
+        return _feeds(settings, as_json=args.json)
+    raise AssertionError(args.command)
+
+
+async def _poll_once(settings: Settings) -> int:
+    async with services(settings) as svc:
+        sync_feeds(settings, svc.db, svc.clock)
+        summary = await svc.poller.poll_all()
+    print(format_poll(summary.outcomes, summary.seconds))
+    return 0
+
+
+def _feeds(settings: Settings, *, as_json: bool) -> int:
+    clock = SystemClock()
+    db = open_database(settings)
+    try:
+        sync_feeds(settings, db, clock)
+        rows = db.call(feed_queries.feed_health)
+    finally:
+        db.close()
+    if as_json:
+        print(json.dumps([asdict(r) for r in rows], default=str, ensure_ascii=False, indent=2))
+    else:
+        print(format_feed_health(rows, clock.now()))
+    return 0

@@ -1,0 +1,171 @@
+"""Settings: read once at start-up into a frozen object, every problem reported at once.
+
+``load_settings(environ, env_file)`` is the one entry point. The environment wins over ``.env``;
+nothing here runs at import time. The bot token is a ``SecretStr``: it never appears in a repr,
+a log line or an error message.
+
+| Variable                | Meaning                                         | Default                          |
+|-------------------------|-------------------------------------------------|----------------------------------|
+| TELEGRAM_BOT_TOKEN      | token from @BotFather; without it no Telegram   | (unset)                          |
+| TELEGRAM_API_BASE_URL   | Bot API base URL (python-telegram-bot base_url) | https://api.telegram.org/bot     |
+| DATABASE_URL            | SQLAlchemy URL (sqlite:/// or postgresql://)    | sqlite:///briefbot.db            |
+| BRIEFBOT_FEEDS          | path of the feed list                           | feeds.yaml                       |
+| BRIEFBOT_ADMIN_IDS      | comma-separated Telegram user ids               | (none)                           |
+| BRIEFBOT_POLL_INTERVAL  | default seconds between polls of a feed         | 300                              |
+| BRIEFBOT_TIMEZONE       | IANA time zone for new chats                    | UTC                              |
+| LOG_LEVEL               | DEBUG, INFO, WARNING, ERROR                     | INFO                             |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+MIN_POLL_INTERVAL = 30  # seconds; anything faster is impolite to publishers
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Settings(BaseSettings):
+    """Briefbot's configuration. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(default=DEFAULT_API_BASE_URL, alias="TELEGRAM_API_BASE_URL")
+    database_url: str = Field(default="sqlite:///briefbot.db", alias="DATABASE_URL")
+    feeds_path: Path = Field(default=Path("feeds.yaml"), alias="BRIEFBOT_FEEDS")
+    admin_ids: tuple[int, ...] = Field(default=(), alias="BRIEFBOT_ADMIN_IDS")
+    poll_interval: int = Field(default=300, alias="BRIEFBOT_POLL_INTERVAL")
+    timezone: str = Field(default="UTC", alias="BRIEFBOT_TIMEZONE")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what load_settings() passes in: the process environment is read there, once,
+        # explicitly, so tests and callers control exactly what is seen.
+        return (init_settings,)
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _token(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            # Tokens look like 123456789:AAH...; a typo here would otherwise only show up as a
+            # 401 from Telegram. Never echo the value.
+            head, sep, tail = value.partition(":")
+            if not (sep and head.isdigit() and len(tail) >= 20):
+                raise ValueError("does not look like a bot token from @BotFather (digits:secret)")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("must be sqlite:///path.db or postgresql://user@host/dbname")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            bad = [p for p in parts if not p.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(f"must be comma-separated numeric user ids; not numbers: {bad}")
+            return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _poll_interval(cls, value: int) -> int:
+        if value < MIN_POLL_INTERVAL:
+            raise ValueError(f"must be at least {MIN_POLL_INTERVAL} seconds")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone name such as Europe/Vilnius") from None
+        return value.strip()
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL with the driver we ship (psycopg 3) made explicit."""
+        url = self.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+
+_FIELDS_BY_ENV = {(f.alias or name): name for name, f in Settings.model_fields.items()}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+) -> Settings:
+    """Build the settings from ``environ`` (default ``os.environ``) over an optional ``.env``.
+
+    Raises ``ConfigError`` listing every problem, one line each, naming the variable.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update(
+            {k: v for k, v in dotenv_values(env_file).items() if k in _FIELDS_BY_ENV and v is not None}
+        )
+    values.update({k: v for k, v in environ.items() if k in _FIELDS_BY_ENV})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else "?"
+            reason = err["msg"].removeprefix("Value error, ")
+            shown = "" if key == "TELEGRAM_BOT_TOKEN" else f" (got {err.get('input')!r})"
+            problems.append(f"{key}: {reason}{shown}")
+        raise ConfigError(problems) from None

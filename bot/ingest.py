@@ -1,0 +1,155 @@
+"""Poll feeds and store what is new. Orchestration: the data flow, in pseudocode::
+
+    feeds due (db) ─▶ fetch (httpx, bounded) ─▶ parse (process pool, pure) ─▶ decide (timing, pure)
+                 ─▶ one transaction per feed: store entries + record the outcome (db thread)
+
+One broken feed never stops the others: every failure ends as a ``FeedOutcome`` with its error,
+recorded on the feed (last error, consecutive errors, next fetch time). New item ids are
+returned, for the stages that follow (classification, stories, alerts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain import FeedForUpdate, FeedOutcome, FeedUpdateIntent, FetchStatus, ParsedFeed
+from bot.errors import ParseError, StorageError
+from bot.fetch import Fetcher
+from bot.parse import parse_feed
+from bot.timing import decide_update
+from db.engine import Database
+from db.queries import feeds as feed_queries
+from db.queries import items as item_queries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PollSummary:
+    outcomes: tuple[FeedOutcome, ...]
+    started_at: datetime
+    finished_at: datetime
+
+    def count(self, status: FetchStatus) -> int:
+        return sum(1 for o in self.outcomes if o.status is status)
+
+    @property
+    def new_items(self) -> int:
+        return sum(len(o.new_item_ids) for o in self.outcomes)
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass
+class Poller:
+    """Fetches, parses and stores feeds. ``parse_executor`` None parses on a thread."""
+
+    db: Database
+    fetcher: Fetcher
+    clock: Clock
+    default_interval: int
+    parse_executor: Executor | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+    async def poll_due(self) -> PollSummary:
+        """Poll the feeds whose next fetch time has come (the scheduler's job)."""
+        feeds = await self.db.run(feed_queries.feeds_to_poll, self.clock.now())
+        return await self.poll(feeds)
+
+    async def poll_all(self) -> PollSummary:
+        """Poll every enabled feed now, due or not (``briefbot poll --once``)."""
+        feeds = await self.db.run(feed_queries.feeds_to_poll)
+        return await self.poll(feeds)
+
+    async def poll(self, feeds: Sequence[FeedForUpdate]) -> PollSummary:
+        started = self.clock.now()
+        gate = asyncio.Semaphore(max(1, self.fetcher.limits.concurrency))
+
+        async def one(feed: FeedForUpdate) -> FeedOutcome:
+            async with gate:
+                return await self.poll_feed(feed)
+
+        outcomes = await asyncio.gather(*(one(f) for f in feeds))
+        summary = PollSummary(tuple(outcomes), started, self.clock.now())
+        log.info(
+            "poll.done feeds=%d ok=%d not_modified=%d errors=%d gone=%d new_items=%d seconds=%.2f",
+            len(outcomes),
+            summary.count(FetchStatus.OK),
+            summary.count(FetchStatus.NOT_MODIFIED),
+            summary.count(FetchStatus.ERROR),
+            summary.count(FetchStatus.GONE),
+            summary.new_items,
+            summary.seconds,
+        )
+        return summary
+
+    async def poll_feed(self, feed: FeedForUpdate) -> FeedOutcome:
+        result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        now = self.clock.now()
+        parsed: ParsedFeed | None = None
+        parse_error = None
+        if result.status is FetchStatus.OK and result.body is not None:
+            try:
+                parsed = await self._parse(result.body, feed.url, now, result.content_type)
+            except ParseError as exc:
+                parse_error = exc.reason
+        intent = decide_update(feed, result, now, self.default_interval, error=parse_error, rng=self.rng)
+        try:
+            new_ids, updated = await self.db.run(_store, feed, parsed, intent)
+        except StorageError as exc:
+            log.error("poll.store_failed feed=%s error=%s", feed.url, exc)
+            return FeedOutcome(feed.id, feed.name, feed.url, FetchStatus.ERROR, error=f"not stored: {exc}")
+        outcome = FeedOutcome(
+            feed_id=feed.id,
+            name=feed.name,
+            url=feed.url,
+            status=intent.status,
+            new_item_ids=tuple(new_ids),
+            updated_items=updated,
+            error=intent.error,
+            warning=parsed.warning if parsed else None,
+            new_url=intent.new_url,
+        )
+        if outcome.error:
+            log.warning(
+                "poll.feed_error feed=%s status=%s errors=%d next=%s error=%s",
+                feed.url,
+                result.http_status,
+                intent.consecutive_errors,
+                intent.next_fetch_at.isoformat(timespec="seconds"),
+                outcome.error,
+            )
+        else:
+            log.debug("poll.feed_ok feed=%s status=%s new=%d", feed.url, result.http_status, len(new_ids))
+        return outcome
+
+    async def _parse(self, body: bytes, url: str, now: datetime, content_type: str | None) -> ParsedFeed:
+        job = functools.partial(parse_feed, body, url=url, fetched_at=now, content_type=content_type)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.parse_executor, job)
+
+
+def _store(
+    session: Session, feed: FeedForUpdate, parsed: ParsedFeed | None, intent: FeedUpdateIntent
+) -> tuple[list[int], int]:
+    """One transaction: the feed's new entries and its fetch outcome land together or not at all."""
+    new_ids: list[int] = []
+    updated = 0
+    if parsed is not None:
+        new_ids, updated = item_queries.store_entries(
+            session, feed.id, feed.language, parsed.entries, intent.fetched_at
+        )
+    feed_queries.record_fetch(session, intent, title=parsed.title if parsed else None)
+    return new_ids, updated

@@ -1,0 +1,167 @@
+"""Feeds: keep the table in step with feeds.yaml, pick feeds to poll, record fetch outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain import FeedForUpdate, FeedHealth, FeedSpec, FeedUpdateIntent, FetchStatus
+from db.models import Feed, FeedSource, Item
+
+REMOVED_FROM_LIST = "removed from the feed list"
+
+
+def sync_feed_list(session: Session, specs: Sequence[FeedSpec], now: datetime) -> dict[str, int]:
+    """Make the file-sourced feeds match ``specs``; returns counts of added/updated/disabled.
+
+    Feeds are matched by the URL as listed (``origin_url``), so a feed whose URL moved with a
+    301 is still recognised. A feed dropped from the list is disabled, not deleted: its items
+    stay. A feed the publisher removed (410) stays disabled even though it is still listed.
+    """
+    existing = {f.origin_url: f for f in session.scalars(select(Feed))}
+    counts = {"added": 0, "updated": 0, "disabled": 0, "enabled": 0}
+    listed = set()
+    for spec in specs:
+        listed.add(spec.url)
+        feed = existing.get(spec.url)
+        if feed is None:
+            session.add(
+                Feed(
+                    url=spec.url,
+                    origin_url=spec.url,
+                    name=spec.name,
+                    language=spec.language,
+                    regions=list(spec.regions),
+                    interval=spec.interval,
+                    source=FeedSource.FILE,
+                    enabled=True,
+                    consecutive_errors=0,
+                    next_fetch_at=now,
+                    created_at=now,
+                )
+            )
+            counts["added"] += 1
+            continue
+        changed = (
+            feed.name,
+            feed.language,
+            list(feed.regions or []),
+            feed.interval,
+            feed.source,
+        ) != (
+            spec.name,
+            spec.language,
+            list(spec.regions),
+            spec.interval,
+            FeedSource.FILE,
+        )
+        if changed:
+            feed.name, feed.language, feed.regions, feed.interval = (
+                spec.name,
+                spec.language,
+                list(spec.regions),
+                spec.interval,
+            )
+            feed.source = FeedSource.FILE
+            counts["updated"] += 1
+        if not feed.enabled and feed.disabled_reason == REMOVED_FROM_LIST:
+            feed.enabled, feed.disabled_reason, feed.next_fetch_at = True, None, now
+            counts["enabled"] += 1
+    for origin, feed in existing.items():
+        if feed.source == FeedSource.FILE and origin not in listed and feed.enabled:
+            feed.enabled, feed.disabled_reason = False, REMOVED_FROM_LIST
+            counts["disabled"] += 1
+    return counts
+
+
+def _for_update(feed: Feed) -> FeedForUpdate:
+    return FeedForUpdate(
+        id=feed.id,
+        name=feed.name,
+        url=feed.url,
+        language=feed.language,
+        interval=feed.interval,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        consecutive_errors=feed.consecutive_errors,
+    )
+
+
+def feeds_to_poll(
+    session: Session, now: datetime | None = None, limit: int | None = None
+) -> list[FeedForUpdate]:
+    """Enabled feeds, soonest due first; only those due at ``now`` when it is given."""
+    query = select(Feed).where(Feed.enabled.is_(True))
+    if now is not None:
+        query = query.where((Feed.next_fetch_at.is_(None)) | (Feed.next_fetch_at <= now))
+    query = query.order_by(Feed.next_fetch_at, Feed.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_for_update(f) for f in session.scalars(query)]
+
+
+def record_fetch(session: Session, intent: FeedUpdateIntent, title: str | None = None) -> None:
+    """Write one fetch outcome onto its feed (errors, validators, schedule, URL moves)."""
+    feed = session.get(Feed, intent.feed_id)
+    if feed is None:  # deleted while we were fetching; nothing to record
+        return
+    feed.last_fetched_at = intent.fetched_at
+    feed.last_status = intent.http_status
+    feed.consecutive_errors = intent.consecutive_errors
+    feed.next_fetch_at = intent.next_fetch_at
+    if intent.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
+        feed.last_success_at = intent.fetched_at
+    if intent.error:
+        feed.last_error = intent.error
+        feed.last_error_at = intent.fetched_at
+    if intent.etag is not None:
+        feed.etag = intent.etag
+    if intent.last_modified is not None:
+        feed.last_modified = intent.last_modified
+    if title:
+        feed.title = title[:500]
+    if intent.new_url and intent.new_url != feed.url:
+        clash = session.scalar(select(Feed.id).where(Feed.url == intent.new_url, Feed.id != feed.id))
+        if clash is None:
+            feed.url = intent.new_url
+            feed.etag = feed.last_modified = None  # validators belonged to the old URL
+            if intent.etag is not None:
+                feed.etag = intent.etag
+            if intent.last_modified is not None:
+                feed.last_modified = intent.last_modified
+        else:
+            feed.enabled = False
+            feed.disabled_reason = f"moved permanently to {intent.new_url}, which is already feed #{clash}"
+    if intent.disable_reason:
+        feed.enabled = False
+        feed.disabled_reason = intent.disable_reason
+
+
+def feed_health(session: Session) -> list[FeedHealth]:
+    """One row per feed for ``briefbot feeds``, with its stored item count."""
+    per_feed = select(Item.feed_id, func.count(Item.id), func.max(Item.published_at)).group_by(Item.feed_id)
+    counts = {fid: (n, newest) for fid, n, newest in session.execute(per_feed)}
+    rows = []
+    for feed in session.scalars(select(Feed).order_by(Feed.name)):
+        n, newest = counts.get(feed.id, (0, None))
+        rows.append(
+            FeedHealth(
+                name=feed.name,
+                url=feed.url,
+                language=feed.language,
+                enabled=feed.enabled,
+                disabled_reason=feed.disabled_reason,
+                last_fetched_at=feed.last_fetched_at,
+                last_success_at=feed.last_success_at,
+                last_status=feed.last_status,
+                last_error=feed.last_error,
+                consecutive_errors=feed.consecutive_errors,
+                next_fetch_at=feed.next_fetch_at,
+                items=n,
+                newest_item_at=newest,
+            )
+        )
+    return rows
