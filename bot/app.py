@@ -14,9 +14,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
 from bot import feeds as feed_list
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.errors import StorageError
 from bot.fetch import Fetcher, FetchLimits
 from bot.ingest import Poller
 from bot.scheduler import build_scheduler
@@ -37,9 +40,17 @@ def open_database(settings: Settings) -> Database:
     db = Database(settings.sqlalchemy_url)
     try:
         migrate.upgrade(db.engine)
-    except Exception:
+    except OperationalError as exc:
         db.close()
-        raise
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise StorageError(
+            f"cannot open the database {redacted(settings.sqlalchemy_url)}: {reason}"
+        ) from None
+    except SQLAlchemyError as exc:
+        db.close()
+        raise StorageError(
+            f"cannot migrate the database {redacted(settings.sqlalchemy_url)}: {exc}"
+        ) from None
     log.info("db.ready url=%s", redacted(settings.sqlalchemy_url))
     return db
 

@@ -115,7 +115,9 @@ def parse_feed(
     ``content_type`` is the response header, so feedparser can honour its charset.
     Raises ``ParseError`` when the bytes are not a feed it can read.
     """
-    headers = {"content-location": url}
+    # No content-location: feedparser would resolve GUIDs against it, so a feed that moved (301)
+    # would re-store every item under new ids.
+    headers = {}
     if content_type:
         headers["content-type"] = content_type
     try:

@@ -1,0 +1,189 @@
+"""The ``briefbot`` command as a user runs it: a real subprocess, a loopback feed farm, real databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from db.models import Feed, Item
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.feeds import FakeItem, rss, seed_items
+
+
+def briefbot(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BRIEFBOT_", "TELEGRAM_", "DATABASE_URL"))
+    }
+    env.update(extra)
+    return env
+
+
+def write_feeds(path: Path, server: FeedServer, names: list[str]) -> None:
+    lines = ["feeds:"]
+    for name in names:
+        lines += [f"  - name: {name}", f"    url: {server.url('/' + name + '.xml')}", "    language: en"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def count_items(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n = conn.scalar(select(func.count(Item.id)))
+    engine.dispose()
+    return n
+
+
+@pytest.fixture
+def farm(feed_server: FeedServer, tmp_path: Path) -> FeedServer:
+    feed_server.route("/seeds.xml", body=rss(seed_items()), etag='"s1"')
+    many = [
+        FakeItem(f"Drone seen near Suwałki {i}", f"<p>Report {i}</p>", f"d{i}", None, None) for i in range(20)
+    ]
+    feed_server.route("/drones.xml", body=rss(many), etag='"d1"')
+    feed_server.route("/broken.xml", status=500, body=b"down")
+    write_feeds(tmp_path / "feeds.yaml", feed_server, ["seeds", "drones", "broken"])
+    return feed_server
+
+
+def test_help_documents_every_command(tmp_path):
+    result = briefbot("--help", cwd=tmp_path, env=base_env())
+    assert result.returncode == 0
+    for command in ("run", "poll", "feeds", "db"):
+        assert f"    {command} " in result.stdout
+    assert "TELEGRAM_BOT_TOKEN" in result.stdout and "DATABASE_URL" in result.stdout
+    poll_help = briefbot("poll", "--help", cwd=tmp_path, env=base_env())
+    assert "--once" in poll_help.stdout
+
+
+def test_poll_once_stores_every_item_exactly_once(farm, tmp_path, db_url):
+    env = base_env(DATABASE_URL=db_url)
+    first = briefbot("poll", "--once", cwd=tmp_path, env=env)
+    second = briefbot("poll", "--once", cwd=tmp_path, env=env)
+
+    assert first.returncode == 0, first.stderr
+    assert "    2 new      seeds" in first.stdout
+    assert "   20 new      drones" in first.stdout
+    assert "error     broken: HTTP 500 Internal Server Error" in first.stdout
+    assert (
+        "3 feeds in" in first.stdout and "22 new items from 2 fetched, 0 unchanged, 1 errors" in first.stdout
+    )
+    assert second.returncode == 0, second.stderr
+    assert "unchanged seeds (304)" in second.stdout
+    assert "unchanged drones (304)" in second.stdout
+    assert "0 new items from 0 fetched, 2 unchanged, 1 errors" in second.stdout
+    assert count_items(db_url) == 22
+    assert "Traceback" not in first.stderr + second.stderr
+
+
+def test_feeds_shows_health(farm, tmp_path):
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+    assert briefbot("poll", "--once", cwd=tmp_path, env=env).returncode == 0
+    result = briefbot("feeds", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:-1]}
+    assert "ok" in lines["seeds"] and " 2 " in lines["seeds"]
+    assert "failing×1" in lines["broken"] and "HTTP 500" in lines["broken"]
+    assert result.stdout.splitlines()[-1] == "3 feeds: 2 healthy, 1 failing, 0 disabled"
+    as_json = briefbot("feeds", "--json", cwd=tmp_path, env=env)
+    assert '"items": 20' in as_json.stdout
+
+
+def test_malformed_feed_list_is_reported_with_its_line(tmp_path):
+    (tmp_path / "feeds.yaml").write_text("feeds:\n  - name: A\n    url: ftp://nope\n    language: en\n")
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
+    result = briefbot("poll", "--once", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "feeds.yaml:3: entry 1: url must be http(s)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_configuration_lists_every_problem_without_the_token(tmp_path):
+    token = "123456:not-a-real-token"
+    env = base_env(BRIEFBOT_POLL_INTERVAL="often", BRIEFBOT_TIMEZONE="Nowhere/City", TELEGRAM_BOT_TOKEN=token)
+    result = briefbot("feeds", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    for name in ("BRIEFBOT_POLL_INTERVAL", "BRIEFBOT_TIMEZONE", "TELEGRAM_BOT_TOKEN"):
+        assert name in result.stderr
+    assert token not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_dotenv_is_read_from_the_working_directory(farm, tmp_path):
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{tmp_path / 'dotenv.db'}\n")
+    assert briefbot("poll", "--once", cwd=tmp_path, env=base_env()).returncode == 0
+    assert count_items(f"sqlite:///{tmp_path / 'dotenv.db'}") == 22
+
+
+def test_db_upgrade(tmp_path, db_url):
+    result = briefbot("db", "upgrade", cwd=tmp_path, env=base_env(DATABASE_URL=db_url))
+    assert result.returncode == 0, result.stderr
+    assert "newest schema" in result.stdout
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path, farm):
+    env = base_env(DATABASE_URL="postgresql://postgres@127.0.0.1:1/none")
+    result = briefbot("poll", "--once", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "database" in result.stderr.lower()
+
+
+def test_run_without_token_polls_and_says_how_to_add_one(farm, tmp_path):
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    env = base_env(DATABASE_URL=url, BRIEFBOT_POLL_INTERVAL="60")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        stored = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                stored = count_items(url)
+            except Exception:  # the schema may not exist yet
+                stored = 0
+            if stored == 22:
+                break
+            time.sleep(0.2)
+        assert stored == 22
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    hint = [line for line in out.splitlines() if "TELEGRAM_BOT_TOKEN" in line]
+    assert len(hint) == 1 and "@BotFather" in hint[0]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        broken = conn.execute(
+            select(Feed.consecutive_errors, Feed.last_error).where(Feed.name == "broken")
+        ).one()
+    engine.dispose()
+    assert broken == (1, "HTTP 500 Internal Server Error")
