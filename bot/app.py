@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.errors import StorageError
 from bot.fetch import Fetcher, FetchLimits
 from bot.ingest import Poller
-from bot.scheduler import build_scheduler
+from bot.scheduler import PollJob, build_scheduler
 from db import migrate
 from db.engine import Database, redacted
 from db.queries import feeds as feed_queries
@@ -138,11 +138,13 @@ async def run(
                 "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram front-end yet: "
                 "it polls and stores only."
             )
-        scheduler = build_scheduler(svc.poller, settings.poll_interval)
+        job = PollJob(svc.poller)
+        scheduler = build_scheduler(job, settings.poll_interval)
         scheduler.start()
         log.info("run.started interval=%ds", settings.poll_interval)
         try:
             await stop.wait()
         finally:
             scheduler.shutdown(wait=False)
+            await job.stop()
             log.info("run.stopped")

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default=DEFAULT_API_BASE_URL, alias="TELEGRAM_API_BASE_URL")
-    database_url: str = Field(default="sqlite:///briefbot.db", alias="DATABASE_URL")
+    # repr=False: the URL may carry a password.
+    database_url: str = Field(default="sqlite:///briefbot.db", alias="DATABASE_URL", repr=False)
     feeds_path: Path = Field(default=Path("feeds.yaml"), alias="BRIEFBOT_FEEDS")
     admin_ids: tuple[int, ...] = Field(default=(), alias="BRIEFBOT_ADMIN_IDS")
     poll_interval: int = Field(default=300, alias="BRIEFBOT_POLL_INTERVAL")
@@ -166,6 +167,7 @@ def load_settings(
         for err in exc.errors():
             key = str(err["loc"][0]) if err["loc"] else "?"
             reason = err["msg"].removeprefix("Value error, ")
-            shown = "" if key == "TELEGRAM_BOT_TOKEN" else f" (got {err.get('input')!r})"
+            # Secrets are never echoed: the token, and database URLs that may carry a password.
+            shown = "" if key in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL") else f" (got {err.get('input')!r})"
             problems.append(f"{key}: {reason}{shown}")
         raise ConfigError(problems) from None

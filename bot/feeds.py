@@ -73,7 +73,8 @@ def parse_feed_list(text: str, path: str = "feeds.yaml") -> list[FeedSpec]:
         spec = _entry(node, index, problems)
         if spec is None:
             continue
-        key = spec.url.rstrip("/").lower()
+        parts = urlsplit(spec.url)
+        key = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}?{parts.query}"
         if key in seen_urls:
             problems.append((spec.line, f"duplicate url {spec.url} (first on line {seen_urls[key]})"))
             continue

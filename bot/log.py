@@ -8,7 +8,7 @@ import sys
 
 # Bot API URLs carry the token in the path (…/bot123456:ABC…/sendMessage); redact any token-shaped
 # string as well as the configured token itself, in messages, arguments and tracebacks.
-_TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+_TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
 REDACTED = "[REDACTED]"
 
 

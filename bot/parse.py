@@ -46,6 +46,15 @@ _INLINE_SPACE = re.compile(r"[ \t\f\v\u00a0\u200b\u2009\u202f]+")
 _LINES = re.compile(r"\s*\n\s*")
 
 
+def _strip_markup(text: str) -> str:
+    if "<" not in text:
+        return text
+    text = _COMMENTS.sub(" ", text)
+    text = _BLOCKS.sub(" ", text)
+    text = _BREAKS.sub("\n", text)
+    return _TAGS.sub(" ", text)
+
+
 def html_to_text(value: str | None) -> str:
     """HTML (or plain text with entities) to one normalised plain-text string.
 
@@ -54,18 +63,13 @@ def html_to_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    text = value
-    if "<" in text:
-        text = _COMMENTS.sub(" ", text)
-        text = _BLOCKS.sub(" ", text)
-        text = _BREAKS.sub("\n", text)
-        text = _TAGS.sub(" ", text)
+    text = _strip_markup(value)
     if "&" in text:
         text = html.unescape(text)
         if "&" in text and ";" in text:
             text = html.unescape(text)
-        if "<" in text:  # entities that decoded to markup: strip that too
-            text = _TAGS.sub(" ", text)
+        # Entities that decoded to markup (double-escaped feeds): strip that too, scripts included.
+        text = _strip_markup(text)
     text = _INLINE_SPACE.sub(" ", text)
     text = _LINES.sub(" ", text)
     return text.strip()

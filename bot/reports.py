@@ -38,15 +38,15 @@ def format_poll(outcomes: Sequence[FeedOutcome], seconds: float) -> str:
         if o.status is FetchStatus.OK:
             extra = f" ({o.updated_items} updated)" if o.updated_items else ""
             warn = f"  [{_cut(o.warning, 80)}]" if o.warning else ""
-            lines.append(f"{len(o.new_item_ids):>5} new      {o.name}{extra}{warn}")
+            lines.append(f"{len(o.new_item_ids):>5} {'new':<9} {o.name}{extra}{warn}")
         elif o.status is FetchStatus.NOT_MODIFIED:
-            lines.append(f"{'':>5} unchanged {o.name} (304)")
+            lines.append(f"{'':>5} {'unchanged':<9} {o.name} (304)")
         elif o.status is FetchStatus.GONE:
-            lines.append(f"{'':>5} gone      {o.name}: {_cut(o.error, 100)}; disabled")
+            lines.append(f"{'':>5} {'gone':<9} {o.name}: {_cut(o.error, 100)}; disabled")
         else:
-            lines.append(f"{'':>5} error     {o.name}: {_cut(o.error, 100)}")
+            lines.append(f"{'':>5} {'error':<9} {o.name}: {_cut(o.error, 100)}")
         if o.new_url:
-            lines.append(f"{'':>15} moved permanently to {o.new_url}")
+            lines.append(f"{'':>16}moved permanently to {o.new_url}")
     ok = [o for o in outcomes if o.status is FetchStatus.OK]
     new = sum(len(o.new_item_ids) for o in outcomes)
     unchanged = sum(1 for o in outcomes if o.status is FetchStatus.NOT_MODIFIED)

@@ -7,21 +7,53 @@ drift apart instead of being polled all at once.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.errors import StorageError
 from bot.ingest import Poller
+
+log = logging.getLogger(__name__)
 
 TICK_SECONDS = 15  # how late a due feed may be picked up; cheap: one indexed query per tick
 POLL_JOB_ID = "poll-due-feeds"
 
 
-def build_scheduler(poller: Poller, poll_interval: int) -> AsyncIOScheduler:
+class PollJob:
+    """The scheduled job: one poll of the due feeds, never two at once, stoppable mid-way."""
+
+    def __init__(self, poller: Poller) -> None:
+        self.poller = poller
+        self._running: asyncio.Task[object] | None = None
+
+    async def run(self) -> None:
+        self._running = asyncio.current_task()
+        try:
+            await self.poller.poll_due()
+        except StorageError as exc:
+            # The database is down or refusing: skip this tick, the next one tries again.
+            log.error("poll.skipped reason=%s", exc)
+        finally:
+            self._running = None
+
+    async def stop(self) -> None:
+        """Cancel a poll in progress. What was stored stays; what was not is fetched again."""
+        task = self._running
+        if task is not None and not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+def build_scheduler(job: PollJob, poll_interval: int) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
-        poller.poll_due,
+        job.run,  # a bound coroutine function: APScheduler awaits it on the event loop
         IntervalTrigger(seconds=min(TICK_SECONDS, poll_interval), timezone=UTC),
         id=POLL_JOB_ID,
         name="poll due feeds",

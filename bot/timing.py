@@ -36,7 +36,7 @@ def next_fetch_at(
     """The instant the feed is next due. ``consecutive_errors`` counts this fetch if it failed."""
     rng = rng or random.Random()
     if status is FetchStatus.ERROR:
-        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, consecutive_errors - 1))
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(max(0, consecutive_errors - 1), 20))
         delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
     else:
         delay = interval * (1 + rng.uniform(-JITTER, JITTER))

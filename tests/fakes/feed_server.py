@@ -88,6 +88,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients that hang up mid-response (timeouts, size limits) are what some tests are
+        # about; socketserver would print their tracebacks to stderr.
+        pass
+
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes: dict[str, Route] = {}

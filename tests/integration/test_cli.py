@@ -81,8 +81,8 @@ def test_poll_once_stores_every_item_exactly_once(farm, tmp_path, db_url):
     second = briefbot("poll", "--once", cwd=tmp_path, env=env)
 
     assert first.returncode == 0, first.stderr
-    assert "    2 new      seeds" in first.stdout
-    assert "   20 new      drones" in first.stdout
+    assert "    2 new       seeds" in first.stdout
+    assert "   20 new       drones" in first.stdout
     assert "error     broken: HTTP 500 Internal Server Error" in first.stdout
     assert (
         "3 feeds in" in first.stdout and "22 new items from 2 fetched, 0 unchanged, 1 errors" in first.stdout
