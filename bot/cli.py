@@ -65,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show every stored feed's health. Reads feeds.yaml first so new entries appear.",
     )
     feeds.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    classify = commands.add_parser(
+        "classify",
+        help="tag JSON Lines items with regions, topics and severity",
+        description='Read JSON Lines ({"id", "title", "summary", "language"}; language optional) '
+        "from FILE or stdin and write one JSON line per item, in order: id, language, regions "
+        "(code, role about|mentioned, score, evidence), topics (topic, score, evidence), severity. "
+        'A bad line gets {"id", "error"} and the run goes on. Needs no configuration or database.',
+    )
+    classify.add_argument(
+        "file", nargs="?", default="-", metavar="FILE", help="JSON Lines file, or - for stdin"
+    )
     dbp = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations (also done at every start)")
@@ -83,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "poll" and not args.once:
         parser.error("poll needs --once (to poll on schedule, use `briefbot run`)")
+    if args.command == "classify":
+        return _classify(args.file)
     try:
         settings = _settings(args)
     except ConfigError as exc:
@@ -122,6 +135,21 @@ async def _poll_once(settings: Settings) -> int:
         sync_feeds(settings, svc.db, svc.clock)
         summary = await svc.poller.poll_all()
     print(format_poll(summary.outcomes, summary.seconds))
+    return 0
+
+
+def _classify(path: str) -> int:
+    from bot.classify_cli import classify_lines
+
+    try:
+        source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        print(f"briefbot: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    with source:
+        for line in classify_lines(source):
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
     return 0
 
 

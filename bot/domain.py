@@ -133,3 +133,47 @@ class FeedHealth:
     next_fetch_at: datetime | None
     items: int
     newest_item_at: datetime | None
+
+
+class Severity(StrEnum):
+    """How urgently a subscriber wants to know (README "Severity")."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return ("low", "medium", "high").index(self.value)
+
+
+class RegionRole(StrEnum):
+    ABOUT = "about"  #: the item is about this country
+    MENTIONED = "mentioned"  #: named, but not what the item is about
+
+
+@dataclass(frozen=True, slots=True)
+class RegionTag:
+    code: str  #: ISO 3166-1 alpha-2
+    role: RegionRole
+    score: float  #: 0…1
+    evidence: tuple[str, ...]  #: the words that fired, as they appear in the text
+
+
+@dataclass(frozen=True, slots=True)
+class TopicTag:
+    topic: str  #: border | military | migration | hybrid | diplomacy
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    language: str
+    regions: tuple[RegionTag, ...]
+    topics: tuple[TopicTag, ...]
+    severity: Severity
+    severity_evidence: tuple[str, ...] = ()
+
+    def about(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.regions if r.role is RegionRole.ABOUT)

@@ -1,7 +1,8 @@
 """Poll feeds and store what is new. Orchestration: the data flow, in pseudocode::
 
-    feeds due (db) ─▶ fetch (httpx, bounded) ─▶ parse (process pool, pure) ─▶ decide (timing, pure)
-                 ─▶ one transaction per feed: store entries + record the outcome (db thread)
+    feeds due (db) ─▶ fetch (httpx, bounded) ─▶ parse + classify (process pool, pure)
+                 ─▶ decide (timing, pure)
+                 ─▶ one transaction per feed: store entries and their tags + record the outcome (db thread)
 
 One broken feed never stops the others: every failure ends as a ``FeedOutcome`` with its error,
 recorded on the feed (last error, consecutive errors, next fetch time). New item ids are
@@ -22,10 +23,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import FeedForUpdate, FeedOutcome, FeedUpdateIntent, FetchStatus, ParsedFeed
+from bot.domain import Classification, FeedForUpdate, FeedOutcome, FeedUpdateIntent, FetchStatus, ParsedFeed
 from bot.errors import ParseError, StorageError
 from bot.fetch import Fetcher
-from bot.parse import parse_feed
+from bot.pipeline import analyse_feed
 from bot.timing import decide_update
 from db.engine import Database
 from db.queries import feeds as feed_queries
@@ -99,15 +100,16 @@ class Poller:
         result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         now = self.clock.now()
         parsed: ParsedFeed | None = None
+        tags: dict[str, Classification] = {}
         parse_error = None
         if result.status is FetchStatus.OK and result.body is not None:
             try:
-                parsed = await self._parse(result.body, feed.url, now, result.content_type)
+                parsed, tags = await self._analyse(feed, result.body, now, result.content_type)
             except ParseError as exc:
                 parse_error = exc.reason
         intent = decide_update(feed, result, now, self.default_interval, error=parse_error, rng=self.rng)
         try:
-            new_ids, updated = await self.db.run(_store, feed, parsed, intent)
+            new_ids, updated = await self.db.run(_store, feed, parsed, tags, intent)
         except StorageError as exc:
             log.error("poll.store_failed feed=%s error=%s", feed.url, exc)
             return FeedOutcome(feed.id, feed.name, feed.url, FetchStatus.ERROR, error=f"not stored: {exc}")
@@ -135,21 +137,34 @@ class Poller:
             log.debug("poll.feed_ok feed=%s status=%s new=%d", feed.url, result.http_status, len(new_ids))
         return outcome
 
-    async def _parse(self, body: bytes, url: str, now: datetime, content_type: str | None) -> ParsedFeed:
-        job = functools.partial(parse_feed, body, url=url, fetched_at=now, content_type=content_type)
+    async def _analyse(
+        self, feed: FeedForUpdate, body: bytes, now: datetime, content_type: str | None
+    ) -> tuple[ParsedFeed, dict[str, Classification]]:
+        job = functools.partial(
+            analyse_feed,
+            body,
+            url=feed.url,
+            fetched_at=now,
+            content_type=content_type,
+            language=feed.language,
+        )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.parse_executor, job)
 
 
 def _store(
-    session: Session, feed: FeedForUpdate, parsed: ParsedFeed | None, intent: FeedUpdateIntent
+    session: Session,
+    feed: FeedForUpdate,
+    parsed: ParsedFeed | None,
+    tags: dict[str, Classification],
+    intent: FeedUpdateIntent,
 ) -> tuple[list[int], int]:
-    """One transaction: the feed's new entries and its fetch outcome land together or not at all."""
+    """One transaction: the feed's new entries, their tags and the fetch outcome land together."""
     new_ids: list[int] = []
     updated = 0
     if parsed is not None:
         new_ids, updated = item_queries.store_entries(
-            session, feed.id, feed.language, parsed.entries, intent.fetched_at
+            session, feed.id, feed.language, parsed.entries, intent.fetched_at, tags
         )
     feed_queries.record_fetch(session, intent, title=parsed.title if parsed else None)
     return new_ids, updated

@@ -1,31 +1,77 @@
-"""Items: idempotent storage of parsed entries (unique per feed + GUID)."""
+"""Items and their tags: idempotent storage of parsed entries (unique per feed + GUID)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import Entry
-from db.models import Item
+from bot.domain import Classification, Entry
+from db.models import Item, ItemTag
 
-#: Rows per INSERT statement: well under SQLite's 32,766 bound-parameter limit (13 columns).
+#: Rows per INSERT statement: well under SQLite's 32,766 bound-parameter limit.
 INSERT_BATCH = 500
 
 
+def _tag_rows(item_id: int, c: Classification) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "item_id": item_id,
+            "kind": "region",
+            "value": r.code,
+            "role": r.role.value,
+            "score": r.score,
+            "evidence": list(r.evidence),
+        }
+        for r in c.regions
+    ]
+    rows += [
+        {
+            "item_id": item_id,
+            "kind": "topic",
+            "value": tp.topic,
+            "role": None,
+            "score": tp.score,
+            "evidence": list(tp.evidence),
+        }
+        for tp in c.topics
+    ]
+    return rows
+
+
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]], returning: Any = None) -> list[Any]:
+    out: list[Any] = []
+    for start in range(0, len(rows), INSERT_BATCH):
+        chunk = rows[start : start + INSERT_BATCH]
+        if returning is not None:
+            out.extend(
+                session.scalars(table.insert().returning(returning, sort_by_parameter_order=True), chunk)
+            )
+        else:
+            session.execute(table.insert(), chunk)
+    return out
+
+
 def store_entries(
-    session: Session, feed_id: int, language: str, entries: Sequence[Entry], now: datetime
+    session: Session,
+    feed_id: int,
+    language: str,
+    entries: Sequence[Entry],
+    now: datetime,
+    tags: Mapping[str, Classification] | None = None,
 ) -> tuple[list[int], int]:
-    """Store ``entries`` of one feed; returns (ids of new items, number of updated items).
+    """Store ``entries`` of one feed with their tags; returns (ids of new items, number updated).
 
     The same GUID twice (a re-poll, or a re-publication) is stored once. When a known entry's
-    content changed (a corrected title, an updated summary), the row is updated in place and is
-    not new: later stages (classification, stories, alerts) pick up only new rows.
+    content changed (a corrected title, an updated summary), the row and its tags are updated in
+    place and it is not new: later stages (stories, alerts) pick up only new rows.
     """
     if not entries:
         return [], 0
+    tags = tags or {}
     by_guid = {e.guid: e for e in entries}
     known: dict[str, tuple[int, str]] = {}
     guids = list(by_guid)
@@ -37,9 +83,10 @@ def store_entries(
             known[guid] = (item_id, digest)
 
     fresh = [e for g, e in by_guid.items() if g not in known]
-    new_ids: list[int] = []
-    for start in range(0, len(fresh), INSERT_BATCH):
-        rows = [
+    rows = []
+    for e in fresh:
+        c = tags.get(e.guid)
+        rows.append(
             {
                 "feed_id": feed_id,
                 "guid": e.guid,
@@ -47,32 +94,42 @@ def store_entries(
                 "title": e.title,
                 "summary": e.summary,
                 "author": e.author,
-                "language": language,
+                "language": c.language if c else language,
                 "published_at": e.published_at,
                 "fetched_at": now,
                 "content_hash": e.content_hash,
+                "severity": c.severity.value if c else None,
+                "classified_at": now if c else None,
             }
-            for e in fresh[start : start + INSERT_BATCH]
-        ]
-        new_ids.extend(session.scalars(Item.__table__.insert().returning(Item.id), rows))
+        )
+    new_ids = _insert(session, Item.__table__, rows, returning=Item.id)
+    tag_rows = []
+    for item_id, e in zip(new_ids, fresh, strict=True):
+        c = tags.get(e.guid)
+        if c is not None:
+            tag_rows.extend(_tag_rows(item_id, c))
 
     updated = 0
     for guid, (item_id, digest) in known.items():
         entry = by_guid[guid]
-        if entry.content_hash != digest:
-            session.execute(
-                update(Item)
-                .where(Item.id == item_id)
-                .values(
-                    url=entry.url,
-                    title=entry.title,
-                    summary=entry.summary,
-                    author=entry.author,
-                    content_hash=entry.content_hash,
-                    updated_at=now,
-                )
-            )
-            updated += 1
+        if entry.content_hash == digest:
+            continue
+        c = tags.get(guid)
+        values: dict[str, Any] = {
+            "url": entry.url,
+            "title": entry.title,
+            "summary": entry.summary,
+            "author": entry.author,
+            "content_hash": entry.content_hash,
+            "updated_at": now,
+        }
+        if c is not None:
+            values |= {"severity": c.severity.value, "classified_at": now}
+            session.execute(delete(ItemTag).where(ItemTag.item_id == item_id))
+            tag_rows.extend(_tag_rows(item_id, c))
+        session.execute(update(Item).where(Item.id == item_id).values(**values))
+        updated += 1
+    _insert(session, ItemTag.__table__, tag_rows)
     return sorted(new_ids), updated
 
 

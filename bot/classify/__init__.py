@@ -1,0 +1,58 @@
+"""The classifier: regions (about vs mentioned), topics, severity, each with its evidence. Pure.
+
+    tokens = tokenize(title, summary)          text.py: fold scripts and diacritics, sentences
+    matches = lexicon.match(tokens)            lexicon.py: every gazetteer/lexicon form, inflected
+    sport?  → nothing fires                    contexts.yaml
+    regions = score_regions(matches)           regions.py
+    topics = score_topics(matches)             topics.py
+    severity = score_severity(matches)         severity.py
+
+Data lives in ``bot/classify/data/*.yaml`` (format: data/SCHEMA.md); numbers in ``thresholds``.
+"""
+
+from __future__ import annotations
+
+from bot.classify import thresholds as t
+from bot.classify.language import detect_language
+from bot.classify.model import Model, load_model
+from bot.classify.regions import score_regions
+from bot.classify.severity import score_severity
+from bot.classify.text import tokenize
+from bot.classify.topics import score_topics, topic_matches
+from bot.domain import Classification, Severity
+
+__all__ = ["Classifier", "classify"]
+
+
+class Classifier:
+    def __init__(self, model: Model | None = None) -> None:
+        self.model = model or load_model()
+
+    def classify(self, title: str, summary: str = "", language: str | None = None) -> Classification:
+        language = (language or "").strip().lower() or detect_language(f"{title}. {summary}"[:600])
+        tokens, texts = tokenize(title, summary)
+        matches = self.model.lexicon.match(tokens)
+        contexts = {m.payload[1] for m in matches if m.payload[0] == "ctx"}  # type: ignore[index]
+        topical = topic_matches(matches, civil_drone="civil_drone" in contexts)
+        strong = sum(1 for m in topical if m.payload[2] == "strong")  # type: ignore[index]
+        sport = sum(1 for m in matches if m.payload == ("ctx", "sport"))
+        if sport >= t.SPORT_MIN and strong < t.SECURITY_OVERRIDE:
+            # Sport, not security: "Lithuania beat Belarus" tags nothing (issue 4, traps).
+            return Classification(language=language, regions=(), topics=(), severity=Severity.LOW)
+        regions = score_regions(self.model, tokens, texts, matches)
+        topics = score_topics(self.model, tokens, texts, topical)
+        severity, why = score_severity(self.model, tokens, texts, matches, has_topic=bool(topics))
+        return Classification(
+            language=language, regions=regions, topics=topics, severity=severity, severity_evidence=why
+        )
+
+
+_default: Classifier | None = None
+
+
+def classify(title: str, summary: str = "", language: str | None = None) -> Classification:
+    """Classify one item with the bundled data (loaded once)."""
+    global _default
+    if _default is None:
+        _default = Classifier()
+    return _default.classify(title, summary, language)

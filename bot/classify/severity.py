@@ -1,0 +1,49 @@
+"""Severity of an item: high, medium or low, by the rules in data/severity.yaml. Pure.
+
+A rule fires when every one of its term groups matches inside one sentence (the title is a
+sentence): "closes" + "border crossing". Severity counts only for items with a security topic,
+so a closed shop or a closed road is never "high". README "Severity" lists the rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bot.classify.lexicon import Match
+from bot.classify.model import Model
+from bot.classify.regions import evidence_text
+from bot.classify.text import Token
+from bot.domain import Severity
+
+
+def score_severity(
+    model: Model,
+    tokens: Sequence[Token],
+    texts: Sequence[str],
+    matches: Sequence[Match],
+    has_topic: bool,
+) -> tuple[Severity, tuple[str, ...]]:
+    if not has_topic:
+        return Severity.LOW, ()
+    # (rule, sentence) → group → first match
+    seen: dict[tuple[int, int], dict[int, Match]] = defaultdict(dict)
+    for m in matches:
+        if m.payload[0] != "sev":  # type: ignore[index]
+            continue
+        _, _level, rule, group = m.payload  # type: ignore[misc]
+        seen[(rule, tokens[m.start].sentence)].setdefault(group, m)
+    best: tuple[int, int] | None = None  # (rank, rule)
+    best_matches: list[Match] = []
+    for (rule_index, _sentence), groups in sorted(seen.items()):
+        rule = model.rules[rule_index]
+        if len(groups) < rule.groups:
+            continue
+        rank = Severity(rule.level).rank
+        if best is None or rank > best[0]:
+            best = (rank, rule_index)
+            best_matches = [groups[g] for g in sorted(groups)]
+    if best is None:
+        return Severity.LOW, ()
+    level = Severity(model.rules[best[1]].level)
+    return level, tuple(dict.fromkeys(evidence_text(tokens, texts, m) for m in best_matches))

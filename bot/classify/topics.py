@@ -1,0 +1,75 @@
+"""Topics (border, military, migration, hybrid, diplomacy) and their evidence. Pure.
+
+A topic fires on one strong term, or on enough weak ones, or on a weak term next to a strong
+term of another topic. Words inside an other-sense phrase ("bordering on", "spy novel") never
+count, and in an item about farming or deliveries, drone words are not hybrid threats.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bot.classify import thresholds as t
+from bot.classify.lexicon import Match, longest_per_key
+from bot.classify.model import Model
+from bot.classify.regions import evidence_text
+from bot.classify.text import Token
+from bot.domain import TopicTag
+
+_DRONE_STEMS = ("dron", "bespilot", "bezpilot", "bpla", "balon", "balloon", "droon")
+
+
+def topic_matches(matches: Sequence[Match], civil_drone: bool) -> list[Match]:
+    """Topic matches that count: outside other-sense phrases, longest per topic."""
+    blocked = [(m.start, m.end) for m in matches if m.payload[0] == "not"]  # type: ignore[index]
+    kept = []
+    for m in matches:
+        if m.payload[0] != "topic":  # type: ignore[index]
+            continue
+        if any(m.start < e and s < m.end for s, e in blocked):
+            continue
+        topic, strength = m.payload[1], m.payload[2]  # type: ignore[index]
+        drone_word = strength == "weak" or any(stem in w for w in m.form.tokens for stem in _DRONE_STEMS)
+        if civil_drone and topic in ("hybrid", "military") and drone_word:
+            continue
+        kept.append(m)
+    # Longest per topic: "border crossing" is one strong term, not also a weak "border".
+    return longest_per_key(kept, key=lambda m: m.payload[1])  # type: ignore[index]
+
+
+def score_topics(
+    model: Model, tokens: Sequence[Token], texts: Sequence[str], matches: Sequence[Match]
+) -> tuple[TopicTag, ...]:
+    strong: dict[str, float] = defaultdict(float)
+    weak: dict[str, float] = defaultdict(float)
+    evidence: dict[str, dict[str, None]] = defaultdict(dict)
+    for m in matches:
+        topic, strength = m.payload[1], m.payload[2]  # type: ignore[index]
+        factor = t.TITLE_TOPIC_FACTOR if tokens[m.start].sentence == 0 else 1.0
+        if strength == "strong":
+            strong[topic] += t.STRONG_WEIGHT * factor
+        else:
+            weak[topic] += t.WEAK_WEIGHT * factor
+        if len(evidence[topic]) < t.MAX_EVIDENCE:
+            evidence[topic][evidence_text(tokens, texts, m)] = None
+
+    any_strong = {topic for topic, s in strong.items() if s > 0}
+    tags = []
+    for topic in model.topics:
+        score = strong[topic] + weak[topic]
+        fires = (
+            strong[topic] > 0
+            or score >= t.TOPIC_MIN
+            or (weak[topic] >= t.WEAK_SUPPORTED and bool(any_strong - {topic}))
+        )
+        if fires:
+            tags.append(
+                TopicTag(
+                    topic=topic,
+                    score=round(score / (score + t.TOPIC_SCORE_HALF), 2),
+                    evidence=tuple(evidence[topic]),
+                )
+            )
+    tags.sort(key=lambda tag: -tag.score)
+    return tuple(tags)
