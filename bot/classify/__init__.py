@@ -29,19 +29,19 @@ class Classifier:
         self.model = model or load_model()
 
     def classify(self, title: str, summary: str = "", language: str | None = None) -> Classification:
-        language = (language or "").strip().lower() or detect_language(f"{title}. {summary}"[:600])
-        tokens, texts = tokenize(title, summary)
+        language = (language or "").strip().lower() or detect_language(f"{title}. {summary}"[:300])
+        tokens = tokenize(title, summary)
         matches = self.model.lexicon.match(tokens)
-        contexts = {m.payload[1] for m in matches if m.payload[0] == "ctx"}  # type: ignore[index]
+        contexts = [m.payload[1] for m in matches.get("ctx", ())]
         topical = topic_matches(matches, civil_drone="civil_drone" in contexts)
-        strong = sum(1 for m in topical if m.payload[2] == "strong")  # type: ignore[index]
-        sport = sum(1 for m in matches if m.payload == ("ctx", "sport"))
+        strong = sum(1 for m in topical if m.payload[2] == "strong")
+        sport = contexts.count("sport")
         if sport >= t.SPORT_MIN and strong < t.SECURITY_OVERRIDE:
             # Sport, not security: "Lithuania beat Belarus" tags nothing (issue 4, traps).
             return Classification(language=language, regions=(), topics=(), severity=Severity.LOW)
-        regions = score_regions(self.model, tokens, texts, matches)
-        topics = score_topics(self.model, tokens, texts, topical)
-        severity, why = score_severity(self.model, tokens, texts, matches, has_topic=bool(topics))
+        regions = score_regions(self.model, tokens, matches)
+        topics = score_topics(self.model, tokens, topical)
+        severity, why = score_severity(self.model, tokens, matches, has_topic=bool(topics))
         return Classification(
             language=language, regions=regions, topics=topics, severity=severity, severity_evidence=why
         )

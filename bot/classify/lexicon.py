@@ -1,118 +1,187 @@
 """Match many multi-word, multilingual, inflected forms against a token stream in one pass. Pure.
 
-Each form is registered with a payload saying what it is evidence of (a region, a topic, a
-severity term, a context). ``Lexicon.match`` returns every place a form matches; the scoring
-modules decide what the matches mean.
+Each form is registered with a payload — a tuple whose first item is its family — saying what it
+is evidence of (a region, a topic, a severity term, a context). ``Lexicon.match`` returns every
+place a form matches, by family; the scoring modules decide what the matches mean.
+
+Speed (issue 4 asks ≥ 5,000 items/s on one core): one-word forms are found with one cached dict
+lookup per token; longer forms are indexed by the stems of their first two words, so a common
+first word ("border …") costs nothing unless the second word fits too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from bot.classify.text import _TOKEN, Stemmer, Token, fold
+from bot.classify.text import _TOKEN, Stemmer, Tokens, fold
+
+#: Across scripts (a Latin-script form, a Cyrillic word) a shared stem must be this long, or be
+#: the whole word: transliteration makes short stems collide ("Polija" and "поля" share "poli").
+CROSS_SCRIPT_MIN_STEM = 5
+
+
+def script_of(word: str) -> str:
+    """ "c" for Cyrillic, "l" for anything else (Latin, digits)."""
+    return "c" if "\u0400" <= word[0] <= "\u052f" else "l"
 
 
 @dataclass(frozen=True, slots=True)
 class Form:
     text: str  #: as written in the data file
     tokens: tuple[str, ...]  #: folded
-    stems: tuple[frozenset[str], ...]  #: per token: its candidate stems (exact: only itself)
-    payload: Hashable
+    keys: tuple[frozenset[str], ...]  #: per word: the index keys a text word must share with it
+    payload: Any
     exact: bool = False  #: no inflection
     case: bool = False  #: the text must be capitalised (proper-noun sense)
     upper: bool = False  #: the text must be all capitals (acronyms written so in the data: US, KGB)
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     start: int  #: index of the first token
     end: int  #: index after the last token
+    payload: Any  #: what the form is evidence of
     form: Form
-
-    @property
-    def payload(self) -> Hashable:
-        return self.form.payload
 
 
 @dataclass
 class Lexicon:
+    """Index keys of a word: ``=word`` (exact), ``<script>|<stem>`` (inflected, same script) and
+    ``*|<stem>`` (inflected across scripts, long stems only). A text word and a form word match
+    when they share a key."""
+
     stemmer: Stemmer
-    _exact: dict[str, list[Form]] = field(default_factory=dict)
-    _stemmed: dict[str, list[Form]] = field(default_factory=dict)
-    _cache: dict[str, tuple[Form, ...]] = field(default_factory=dict)
+    _single: dict[str, list[Form]] = field(default_factory=dict)  # key → one-word forms
+    _pairs: dict[str, dict[str, list[Form]]] = field(default_factory=dict)  # key1 → key2 → longer forms
+    _single_cache: dict[str, tuple[Form, ...]] = field(default_factory=dict)
+    _heads_cache: dict[str, dict[str, tuple[Form, ...]]] = field(default_factory=dict)
+    _keys_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     size: int = 0
 
-    def add(self, text: str, payload: Hashable, *, exact: bool = False, case: bool = False) -> Form | None:
-        """Register ``text`` (one or more words) as evidence of ``payload``."""
-        words = [fold(w) for w in _TOKEN.findall(text)]
-        if not words:
-            return None
-        stems = tuple(frozenset((w,)) if exact else frozenset(self.stemmer.stems(w)) for w in words)
-        upper = text.isupper() and len(text) <= 5
-        if upper:
-            exact = True
-            stems = tuple(frozenset((w,)) for w in words)
-        form = Form(
-            text=text, tokens=tuple(words), stems=stems, payload=payload, exact=exact, case=case, upper=upper
-        )
+    def _keys(self, folded: str, script: str, exact: bool, language: str | None) -> tuple[str, ...]:
         if exact:
-            self._exact.setdefault(words[0], []).append(form)
+            return ("=" + folded,)
+        stems = self.stemmer.stems(folded, language)
+        keys = [f"{script}|{stem}" for stem in stems]
+        keys += [f"*|{stem}" for stem in stems if stem == folded or len(stem) >= CROSS_SCRIPT_MIN_STEM]
+        return tuple(keys)
+
+    def add(
+        self,
+        text: str,
+        payload: Hashable,
+        *,
+        exact: bool = False,
+        case: bool = False,
+        language: str | None = None,
+    ) -> Form | None:
+        """Register ``text`` (one or more words, written in ``language`` if known) as evidence of
+        ``payload``."""
+        raw = _TOKEN.findall(text)
+        if not raw:
+            return None
+        words = [fold(w) for w in raw]
+        upper = text.isupper() and len(text) <= 5
+        exact = exact or upper
+        keys = tuple(
+            frozenset(self._keys(f, script_of(w), exact, language)) for w, f in zip(raw, words, strict=True)
+        )
+        form = Form(text, tuple(words), keys, payload, exact, case, upper)
+        if len(words) == 1:
+            for key in keys[0]:
+                self._single.setdefault(key, []).append(form)
         else:
-            for key in stems[0]:
-                self._stemmed.setdefault(key, []).append(form)
-        self._cache.clear()
+            for k1 in keys[0]:
+                for k2 in keys[1]:
+                    self._pairs.setdefault(k1, {}).setdefault(k2, []).append(form)
+        self._single_cache.clear()
+        self._heads_cache.clear()
         self.size += 1
         return form
 
-    def _candidates(self, folded: str) -> tuple[Form, ...]:
-        found = self._cache.get(folded)
+    def _token_keys(self, word: str) -> tuple[str, ...]:
+        """Keys of a folded text word, prefixed with its script: "c:" or "l:" + fold."""
+        keys = self._keys_cache.get(word)
+        if keys is None:
+            script, folded = word[0], word[2:]
+            keys = ("=" + folded, *self._keys(folded, script, False, None))
+            if len(self._keys_cache) < 300_000:
+                self._keys_cache[word] = keys
+        return keys
+
+    def _heads(self, word: str) -> dict[str, tuple[Form, ...]]:
+        """Longer forms whose first word fits ``word``, by the key their second word needs."""
+        found = self._heads_cache.get(word)
         if found is None:
-            seen: dict[int, Form] = {}
-            for form in self._exact.get(folded, ()):
-                seen[id(form)] = form
-            token_stems = self.stemmer.stems(folded)
-            for key in token_stems:
-                for form in self._stemmed.get(key, ()):
-                    seen[id(form)] = form
-            found = tuple(seen.values())
-            if len(self._cache) < 200_000:
-                self._cache[folded] = found
+            merged: dict[str, list[Form]] = {}
+            for k1 in self._token_keys(word):
+                for k2, forms in self._pairs.get(k1, {}).items():
+                    merged.setdefault(k2, []).extend(forms)
+            found = {k2: tuple(forms) for k2, forms in merged.items()}
+            if len(self._heads_cache) < 300_000:
+                self._heads_cache[word] = found
         return found
 
-    def _token_matches(self, token: Token, stems: frozenset[str], exact: bool) -> bool:
-        if exact:
-            return token.fold in stems
-        return not stems.isdisjoint(self.stemmer.stems(token.fold))
+    def _singles(self, word: str) -> tuple[Form, ...]:
+        found = self._single_cache.get(word)
+        if found is None:
+            by_payload: dict[Any, Form] = {}
+            for key in self._token_keys(word):
+                for form in self._single.get(key, ()):
+                    if form.case or form.upper:
+                        by_payload[(form.payload, id(form))] = form  # checked per occurrence
+                    else:
+                        by_payload.setdefault(form.payload, form)
+            found = tuple(by_payload.values())
+            if len(self._single_cache) < 300_000:
+                self._single_cache[word] = found
+        return found
 
-    def match(self, tokens: Sequence[Token]) -> list[Match]:
-        out: list[Match] = []
-        count = len(tokens)
-        for i, token in enumerate(tokens):
-            for form in self._candidates(token.fold):
-                if (form.case and not token.cap) or (form.upper and not token.upper):
+    def match(self, tokens: Tokens) -> dict[str, list[Match]]:
+        """Every match, by family, without duplicates: a token that matches several forms with
+        the same payload ("border", "borders") counts once."""
+        out: dict[str, list[Match]] = {}
+        seen: set[tuple[int, int, Any]] = set()
+        folds, sentences, surfaces = tokens.folds, tokens.sentences, tokens.surfaces
+        words = [
+            ("c:" if "\u0400" <= surface[0] <= "\u052f" else "l:") + folded
+            for surface, folded in zip(surfaces, folds, strict=True)
+        ]
+        count = len(folds)
+        keys_of = self._token_keys
+        singles, heads_of = self._singles, self._heads
+        for i in range(count):
+            word = words[i]
+            for form in singles(word):
+                if (form.case and not surfaces[i][0].isupper()) or (form.upper and not surfaces[i].isupper()):
                     continue
-                if form.exact and token.fold != form.tokens[0]:
-                    continue
-                n = len(form.tokens)
-                if n > 1:
-                    if i + n > count:
+                key = (i, 1, form.payload)
+                if key not in seen:
+                    seen.add(key)
+                    out.setdefault(form.payload[0], []).append(Match(i, i + 1, form.payload, form))
+            heads = heads_of(word)
+            if not heads or i + 1 >= count or sentences[i + 1] != sentences[i]:
+                continue
+            for k2 in keys_of(words[i + 1]):
+                for form in heads.get(k2, ()):
+                    n = len(form.tokens)
+                    if i + n > count or sentences[i + n - 1] != sentences[i]:
                         continue
-                    ok = True
-                    for j in range(1, n):
-                        nxt = tokens[i + j]
-                        if nxt.sentence != token.sentence or not self._token_matches(
-                            nxt, form.stems[j], form.exact
-                        ):
-                            ok = False
-                            break
-                    if not ok:
+                    if form.case and not surfaces[i][0].isupper():
                         continue
-                out.append(Match(i, i + n, form))
+                    if n > 2 and not all(
+                        not form.keys[j].isdisjoint(keys_of(words[i + j])) for j in range(2, n)
+                    ):
+                        continue
+                    key = (i, n, form.payload)
+                    if key not in seen:
+                        seen.add(key)
+                        out.setdefault(form.payload[0], []).append(Match(i, i + n, form.payload, form))
         return out
 
 
-def longest_per_key(matches: Sequence[Match], key: callable) -> list[Match]:  # type: ignore[valid-type]
+def longest_per_key(matches: Sequence[Match], key: Callable[[Match], Hashable]) -> list[Match]:
     """Among overlapping matches with the same ``key(match)``, keep the longest (leftmost first)."""
     best: list[Match] = []
     taken: dict[Hashable, list[tuple[int, int]]] = {}

@@ -50,6 +50,8 @@ class Model:
     rules: list[SeverityRule]
     #: region → folded forms that may mean something else (traps.yaml "ambiguous")
     ambiguous: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    #: region → the region an ambiguous form means in its trap context (Georgia → US)
+    instead: dict[str, str] = field(default_factory=dict)
     not_given_names: frozenset[str] = frozenset()
     country_names: dict[str, str] = field(default_factory=dict)  #: code → English name
 
@@ -72,27 +74,32 @@ def _read(name: str) -> dict[str, Any]:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_WordLoader) or {}  # noqa: S506 - safe subclass
 
 
-def _items(value: Any) -> Iterator[tuple[str, bool, bool]]:
+Item = tuple[str, bool, bool, str | None]  # form, exact, case, language
+
+
+def _items(value: Any, language: str | None = None) -> Iterator[Item]:
     """Forms from a list (of strings or {form, exact, case}) or a {language: list} mapping."""
     if value is None:
         return
     if isinstance(value, dict) and "form" not in value:
-        for sub in value.values():
-            yield from _items(sub)
+        for key, sub in value.items():
+            yield from _items(sub, str(key) if len(str(key)) == 2 else language)
         return
     if isinstance(value, list):
         for item in value:
-            yield from _items(item)
+            yield from _items(item, language)
         return
     if isinstance(value, dict):
-        yield str(value["form"]), bool(value.get("exact")), bool(value.get("case"))
+        yield str(value["form"]), bool(value.get("exact")), bool(value.get("case")), language
         return
-    yield str(value), False, False
+    yield str(value), False, False, language
 
 
-def _add_all(lexicon: Lexicon, forms: Iterable[tuple[str, bool, bool]], payload: Any) -> None:
-    for text, exact, case in forms:
-        lexicon.add(text, payload, exact=exact, case=case)
+def _add_all(
+    lexicon: Lexicon, forms: Iterable[Item], payload: Any, *, exact: bool = False, case: bool = False
+) -> None:
+    for text, form_exact, form_case, language in forms:
+        lexicon.add(text, payload, exact=exact or form_exact, case=case or form_case, language=language)
 
 
 def _cldr_names() -> dict[str, set[str]]:
@@ -115,7 +122,7 @@ def _cldr_names() -> dict[str, set[str]]:
 @functools.cache
 def load_model() -> Model:
     endings = _read("endings").get("endings", {})
-    stemmer = Stemmer(str(e) for lang in endings.values() for e in (lang or []))
+    stemmer = Stemmer({str(lang): [str(e) for e in (words or [])] for lang, words in endings.items()})
     lexicon = Lexicon(stemmer)
 
     regions = _read("regions")
@@ -130,14 +137,19 @@ def load_model() -> Model:
             lexicon.add(name, ("region", code, "cldr"), exact=exact, case=True)
 
     ambiguous: dict[str, set[tuple[str, ...]]] = {}
+    instead: dict[str, str] = {}
     for code, trap in (regions.get("traps") or {}).items():
         code = str(code).upper()
         ambiguous[code] = {
-            tuple(fold(w) for w in _TOKEN.findall(text)) for text, _e, _c in _items(trap.get("ambiguous"))
+            tuple(fold(w) for w in _TOKEN.findall(text)) for text, *_ in _items(trap.get("ambiguous"))
         }
-        _add_all(lexicon, _items(trap.get("when")), ("trap_when", code))
-        _add_all(lexicon, _items(trap.get("unless")), ("trap_unless", code))
-    _add_all(lexicon, _items((regions.get("surnames") or {}).get("honorifics")), ("honorific",))
+        # Context words are names: matched as written, capitalised ("Maine" is not "main").
+        _add_all(lexicon, _items(trap.get("when")), ("trap_when", code), exact=True, case=True)
+        _add_all(lexicon, _items(trap.get("unless")), ("trap_unless", code), exact=True, case=True)
+        if trap.get("instead"):
+            instead[code] = str(trap["instead"]).upper()
+    honorifics = (regions.get("surnames") or {}).get("honorifics")
+    _add_all(lexicon, _items(honorifics), ("honorific",), exact=True)
 
     groups: dict[str, tuple[str, ...]] = {}
     for name, group in (_read("groups").get("groups") or {}).items():
@@ -165,8 +177,8 @@ def load_model() -> Model:
         _add_all(lexicon, _items(contexts.get(name)), ("ctx", name))
 
     syntax = _read("syntax")
-    _add_all(lexicon, ((t, True, False) for t, _e, _c in _items(syntax.get("counterpart"))), ("counterpart",))
-    not_given = frozenset(fold(t) for t, _e, _c in _items(syntax.get("not_given_names")))
+    _add_all(lexicon, _items(syntax.get("counterpart")), ("counterpart",), exact=True)
+    not_given = frozenset(fold(text) for text, *_ in _items(syntax.get("not_given_names")))
 
     english = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
     return Model(
@@ -175,6 +187,7 @@ def load_model() -> Model:
         groups=groups,
         rules=rules,
         ambiguous=ambiguous,
+        instead=instead,
         not_given_names=not_given,
         country_names=english,
     )

@@ -11,30 +11,32 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
 
 from bot.classify import thresholds as t
 from bot.classify.lexicon import Match
 from bot.classify.model import Model
-from bot.classify.text import Token
+from bot.classify.text import Tokens
 from bot.domain import RegionRole, RegionTag
 
 
-def evidence_text(tokens: Sequence[Token], texts: Sequence[str], m: Match) -> str:
-    first, last = tokens[m.start], tokens[m.end - 1]
-    return texts[first.sentence][first.start : last.end]
-
-
-def _is_title_case(tokens: Sequence[Token], sentence: int) -> bool:
-    words = [tok for tok in tokens if tok.sentence == sentence and len(tok.surface) > 3]
-    return bool(words) and sum(tok.cap for tok in words) / len(words) >= 0.6
+def _title_case_sentences(tokens: Tokens) -> set[int]:
+    """Sentences (headlines, mostly) where most words are capitalised: there a capital letter
+    says nothing about names."""
+    words: dict[int, list[int]] = {}
+    for surface, sentence in zip(tokens.surfaces, tokens.sentences, strict=True):
+        if len(surface) > 3:
+            counts = words.setdefault(sentence, [0, 0])
+            counts[0] += 1
+            counts[1] += surface[0].isupper()
+    return {s for s, (n, caps) in words.items() if caps / n >= 0.6}
 
 
 def _drop_traps(model: Model, matches: list[Match], payloads: set[tuple[str, str]]) -> list[Match]:
-    """Georgia the US state, and the like: ambiguous forms do not count in their trap context."""
+    """Georgia the US state, and the like: in their trap context, ambiguous forms do not count
+    for the region, but for the one they mean there (``instead``), if the data names one."""
     out = []
     for m in matches:
-        code = m.payload[1]  # type: ignore[index]
+        code = m.payload[1]
         ambiguous = model.ambiguous.get(code)
         if (
             ambiguous
@@ -42,16 +44,17 @@ def _drop_traps(model: Model, matches: list[Match], payloads: set[tuple[str, str
             and ("trap_when", code) in payloads
             and ("trap_unless", code) not in payloads
         ):
+            other = model.instead.get(code)
+            if other:
+                out.append(m._replace(payload=("region", other, "places")))
             continue
         out.append(m)
     return out
 
 
-def _is_surname(
-    model: Model, tokens: Sequence[Token], m: Match, marked: dict[int, str], title_case: set[int]
-) -> bool:
+def _is_surname(model: Model, tokens: Tokens, m: Match, marked: dict[int, str], title_case: set[int]) -> bool:
     """ "Mr Poland", "Scott Poland, a psychologist": a person, not a country."""
-    if m.end - m.start != 1 or m.payload[2] not in ("names", "cldr"):  # type: ignore[index]
+    if m.end - m.start != 1 or m.payload[2] not in ("names", "cldr"):
         return False
     tok = tokens[m.start]
     if tok.first or m.start == 0:
@@ -71,27 +74,34 @@ def _is_surname(
     )
 
 
-def score_regions(
-    model: Model, tokens: Sequence[Token], texts: Sequence[str], matches: Sequence[Match]
-) -> tuple[RegionTag, ...]:
-    payloads = {m.payload for m in matches if m.payload[0] in ("trap_when", "trap_unless")}  # type: ignore[index]
+def score_regions(model: Model, tokens: Tokens, matches: dict[str, list[Match]]) -> tuple[RegionTag, ...]:
+    region_matches = matches.get("region", [])
+    group_matches = matches.get("group", [])
+    if not region_matches and not group_matches:
+        return ()
+    payloads = {m.payload for family in ("trap_when", "trap_unless") for m in matches.get(family, ())}
     marked: dict[int, str] = {}
-    for m in matches:
-        kind = m.payload[0]  # type: ignore[index]
-        if kind in ("region", "group", "honorific", "counterpart"):
+    for family in ("region", "group", "honorific", "counterpart"):
+        for m in matches.get(family, ()):
             for i in range(m.start, m.end):
-                marked.setdefault(i, kind)
-    title_case = {s for s in {tok.sentence for tok in tokens} if _is_title_case(tokens, s)}
+                marked.setdefault(i, family)
+    title_case: set[int] | None = None
 
     found: list[tuple[str, str, Match]] = []  # (code, kind, match)
-    region_matches = [m for m in matches if m.payload[0] == "region"]  # type: ignore[index]
-    for m in _drop_traps(model, region_matches, payloads):
-        if not _is_surname(model, tokens, m, marked, title_case):
-            found.append((m.payload[1], m.payload[2], m))  # type: ignore[index]
-    for m in matches:
-        if m.payload[0] == "group":  # type: ignore[index]
-            for code in model.groups.get(m.payload[1], ()):  # type: ignore[index]
-                found.append((code, "group", m))
+    surnames: set[str] = set()  # once "Helen Poland" is a person, so is every "Poland" after
+    kept = _drop_traps(model, region_matches, payloads)
+    for m in kept:
+        if m.end - m.start == 1 and m.payload[2] in ("names", "cldr"):
+            if title_case is None:
+                title_case = _title_case_sentences(tokens)
+            if _is_surname(model, tokens, m, marked, title_case):
+                surnames.add(tokens.folds[m.start])
+    for m in kept:
+        if not (surnames and m.end - m.start == 1 and tokens.folds[m.start] in surnames):
+            found.append((m.payload[1], m.payload[2], m))
+    for m in group_matches:
+        for code in model.groups.get(m.payload[1], ()):
+            found.append((code, "group", m))
     if not found:
         return ()
 
@@ -121,7 +131,7 @@ def score_regions(
         if tok.sentence <= 1 and tok.sentence not in first_in:
             first_in[tok.sentence] = (m.start, code, counterpart)
         if len(evidence[code]) < t.MAX_EVIDENCE:
-            evidence[code][evidence_text(tokens, texts, m)] = None
+            evidence[code][tokens.span(m.start, m.end)] = None
 
     scores: dict[str, float] = {}
     for code in evidence:
@@ -130,9 +140,9 @@ def score_regions(
             + t.LEAD_WEIGHT * lead_w[code]
             + t.BODY_WEIGHT * math.log2(1 + body_w[code])
         )
-    sentence_start = {}
-    for tok in tokens:
-        sentence_start.setdefault(tok.sentence, tok.index)
+    sentence_start: dict[int, int] = {}
+    for index, sentence in enumerate(tokens.sentences):
+        sentence_start.setdefault(sentence, index)
     for sentence, (index, code, counterpart) in first_in.items():
         if not counterpart and index - sentence_start[sentence] < t.ACTOR_WINDOW:
             scores[code] += t.ACTOR_BONUS

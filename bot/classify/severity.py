@@ -8,31 +8,26 @@ so a closed shop or a closed road is never "high". README "Severity" lists the r
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 
 from bot.classify.lexicon import Match
 from bot.classify.model import Model
-from bot.classify.regions import evidence_text
-from bot.classify.text import Token
+from bot.classify.text import Tokens
 from bot.domain import Severity
 
 
 def score_severity(
     model: Model,
-    tokens: Sequence[Token],
-    texts: Sequence[str],
-    matches: Sequence[Match],
+    tokens: Tokens,
+    matches: dict[str, list[Match]],
     has_topic: bool,
 ) -> tuple[Severity, tuple[str, ...]]:
     if not has_topic:
         return Severity.LOW, ()
     # (rule, sentence) → group → first match
     seen: dict[tuple[int, int], dict[int, Match]] = defaultdict(dict)
-    for m in matches:
-        if m.payload[0] != "sev":  # type: ignore[index]
-            continue
-        _, _level, rule, group = m.payload  # type: ignore[misc]
-        seen[(rule, tokens[m.start].sentence)].setdefault(group, m)
+    for m in matches.get("sev", ()):
+        _, _level, rule, group = m.payload
+        seen[(rule, tokens.sentences[m.start])].setdefault(group, m)
     best: tuple[int, int] | None = None  # (rank, rule)
     best_matches: list[Match] = []
     for (rule_index, _sentence), groups in sorted(seen.items()):
@@ -46,4 +41,4 @@ def score_severity(
     if best is None:
         return Severity.LOW, ()
     level = Severity(model.rules[best[1]].level)
-    return level, tuple(dict.fromkeys(evidence_text(tokens, texts, m) for m in best_matches))
+    return level, tuple(dict.fromkeys(tokens.span(m.start, m.end) for m in best_matches))

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 
 from unidecode import unidecode
 
@@ -37,8 +36,6 @@ def _fold_table() -> dict[int, str]:
 
 _TABLE = _fold_table()
 _TOKEN = re.compile(r"[^\W_]+")
-# A sentence ends at . ! ? … followed by space and a capital letter, digit or opening quote.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[\"“„«(]?[^\W\d_a-zà-ÿа-я]|\d)")
 
 
 def fold(text: str) -> str:
@@ -46,84 +43,161 @@ def fold(text: str) -> str:
     return text.lower().translate(_TABLE)
 
 
-@dataclass(frozen=True, slots=True)
 class Token:
-    surface: str  #: as in the text
-    fold: str  #: folded form
-    start: int  #: character offsets in the field it came from
-    end: int
-    sentence: int  #: 0 = title, 1 = lead (first sentence of the summary), 2+ = the rest
-    index: int  #: position in the whole token stream
-    cap: bool  #: starts with a capital letter
-    upper: bool  #: all capitals (acronyms: US, KGB, VSAT)
-    first: bool  #: first token of its sentence
+    """One word of an item, made on demand from ``Tokens`` (the hot loops read its lists)."""
+
+    __slots__ = ("surface", "fold", "start", "end", "sentence", "index", "first")
+
+    def __init__(self, tokens: Tokens, i: int) -> None:
+        self.surface = tokens.surfaces[i]  #: as in the text
+        self.fold = tokens.folds[i]  #: folded form
+        self.start = tokens.starts[i]  #: character offsets in the sentence it came from
+        self.end = tokens.ends[i]
+        self.sentence = tokens.sentences[i]  #: 0 = title, 1 = lead (first sentence of summary), 2+ rest
+        self.index = i  #: position in the whole token stream
+        self.first = tokens.firsts[i]  #: first token of its sentence
+
+    @property
+    def cap(self) -> bool:
+        """Starts with a capital letter."""
+        return self.surface[0].isupper()
+
+    @property
+    def upper(self) -> bool:
+        """All capitals (acronyms: US, KGB, VSAT)."""
+        return self.surface.isupper()
+
+    def __repr__(self) -> str:
+        return f"Token({self.surface!r}, sentence={self.sentence}, index={self.index})"
+
+
+class Tokens:
+    """The words of one item as parallel lists (cheap to build: ~100 per item)."""
+
+    __slots__ = ("surfaces", "folds", "starts", "ends", "sentences", "firsts", "texts")
+
+    def __init__(self) -> None:
+        self.surfaces: list[str] = []
+        self.folds: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.sentences: list[int] = []
+        self.firsts: list[bool] = []
+        self.texts: list[str] = []  #: sentence texts; 0 is the title
+
+    def __len__(self) -> int:
+        return len(self.folds)
+
+    def __getitem__(self, i: int) -> Token:
+        return Token(self, i)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (Token(self, i) for i in range(len(self.folds)))
+
+    def span(self, start: int, end: int) -> str:
+        """The text of tokens ``start`` … ``end - 1`` as written (they share a sentence)."""
+        return self.texts[self.sentences[start]][self.starts[start] : self.ends[end - 1]]
+
+
+_BREAK = re.compile(r"[.!?…][\"”»']?\s+")
+_OPENERS = '"“„«('
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
-    """Split ``text`` into (offset, sentence) pairs."""
+    """Split ``text`` into (offset, sentence) pairs: after . ! ? … when a capital, a digit or an
+    opening quote follows (so "5 p.m. on Sunday" stays whole)."""
     out = []
     pos = 0
-    for match in _SENTENCE_END.finditer(text):
-        out.append((pos, text[pos : match.start()]))
-        pos = match.end()
+    for match in _BREAK.finditer(text):
+        end = match.end()
+        if end >= len(text):
+            break
+        nxt = text[end]
+        if nxt in _OPENERS and end + 1 < len(text):
+            nxt = text[end + 1]
+        if nxt.isupper() or nxt.isdigit():
+            out.append((pos, text[pos : match.start() + 1]))
+            pos = end
     if pos < len(text):
         out.append((pos, text[pos:]))
     return out
 
 
-def tokenize(title: str, summary: str) -> tuple[list[Token], list[str]]:
-    """Tokens of the title (sentence 0) and the summary (sentences 1…), and the sentence texts."""
+_FOLDED: dict[str, str] = {}
+
+
+def tokenize(title: str, summary: str) -> Tokens:
+    """The tokens of the title (sentence 0) and the summary (sentences 1, 2, …)."""
     title = unicodedata.normalize("NFC", title or "")
     summary = unicodedata.normalize("NFC", summary or "")
-    tokens: list[Token] = []
-    texts: list[str] = []
-    parts: list[tuple[int, str]] = [(0, title)] + sentences(summary)
-    for number, (_offset, text) in enumerate(parts):
-        texts.append(text)
+    tokens = Tokens()
+    surfaces, folds, starts, ends, numbers, firsts = (
+        tokens.surfaces,
+        tokens.folds,
+        tokens.starts,
+        tokens.ends,
+        tokens.sentences,
+        tokens.firsts,
+    )
+    cache = _FOLDED
+    parts = [title] + [text for _, text in sentences(summary)]
+    for number, text in enumerate(parts):
+        tokens.texts.append(text)
         first = True
         for match in _TOKEN.finditer(text):
             surface = match.group()
-            tokens.append(
-                Token(
-                    surface=surface,
-                    fold=surface.lower().translate(_TABLE),
-                    start=match.start(),
-                    end=match.end(),
-                    sentence=number,
-                    index=len(tokens),
-                    cap=surface[0].isupper(),
-                    upper=surface.isupper(),
-                    first=first,
-                )
-            )
+            f = cache.get(surface)
+            if f is None:
+                f = surface.lower().translate(_TABLE)
+                if len(cache) < 500_000:
+                    cache[surface] = f
+            surfaces.append(surface)
+            folds.append(f)
+            starts.append(match.start())
+            ends.append(match.end())
+            numbers.append(number)
+            firsts.append(first)
             first = False
-    return tokens, texts
+    return tokens
 
 
 class Stemmer:
-    """Candidate stems of folded tokens, from a set of endings (cached: news vocabulary repeats)."""
+    """Candidate stems of folded words, from endings per language (cached: vocabulary repeats).
 
-    def __init__(self, endings: Iterable[str]) -> None:
-        by_length: dict[int, set[str]] = {}
-        for ending in endings:
-            ending = fold(ending).strip()
-            if ending:
-                by_length.setdefault(len(ending), set()).add(ending)
-        self._by_length = sorted(by_length.items())
-        self._cache: dict[str, tuple[str, ...]] = {}
+    Text tokens are stemmed with the endings of every language (an English item names Lietuvos
+    too); a lexicon form written for one language only with that language's endings, so the
+    English "missile" never shares the stem "miss" with "missing" through a Finnish ending.
+    """
 
-    def stems(self, folded: str) -> tuple[str, ...]:
-        cached = self._cache.get(folded)
+    def __init__(self, endings: Mapping[str, Iterable[str]] | Iterable[str]) -> None:
+        if not isinstance(endings, Mapping):
+            endings = {"*": endings}
+        self._languages: dict[str | None, list[tuple[int, set[str]]]] = {}
+        union: dict[int, set[str]] = {}
+        for language, words in endings.items():
+            by_length: dict[int, set[str]] = {}
+            for ending in words:
+                ending = fold(str(ending)).strip()
+                if ending:
+                    by_length.setdefault(len(ending), set()).add(ending)
+                    union.setdefault(len(ending), set()).add(ending)
+            self._languages[language] = sorted(by_length.items())
+        self._languages[None] = sorted(union.items())
+        self._cache: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+    def stems(self, folded: str, language: str | None = None) -> tuple[str, ...]:
+        """``folded`` and what is left after removing one ending (of ``language``, or of any)."""
+        cached = self._cache.get((folded, language))
         if cached is not None:
             return cached
         out = [folded]
         size = len(folded)
-        for length, endings in self._by_length:
+        for length, endings in self._languages.get(language, self._languages[None]):
             if size - length < MIN_STEM:
                 break
             if folded[-length:] in endings:
                 out.append(folded[:-length])
         result = tuple(out)
-        if len(self._cache) < 200_000:
-            self._cache[folded] = result
+        if len(self._cache) < 300_000:
+            self._cache[(folded, language)] = result
         return result

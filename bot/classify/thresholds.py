@@ -27,15 +27,15 @@ LEAD_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 #: The first region named in the first words of the title or lead is usually the grammatical
 #: actor ("Lithuania closes…", "Литва закрывает…"). Bonus once per region. (dev)
-ACTOR_BONUS = 2.0
+ACTOR_BONUS = 3.0
 ACTOR_WINDOW = 4  # tokens from the start of the sentence
 #: A region named just after a counterpart marker ("with Belarus", "from Russia") is the
 #: counterpart: its title/lead weight is multiplied by this. (Seeds: BY is mentioned, not about.)
 COUNTERPART_FACTOR = 0.4
 #: A region is "about" when its score reaches ABOUT_MIN and ABOUT_RELATIVE × the best region's
 #: score; at most ABOUT_MAX regions are about. (dev; ABOUT_MAX from the labelling rules.)
-ABOUT_MIN = 2.5
-ABOUT_RELATIVE = 0.5
+ABOUT_MIN = 2.0
+ABOUT_RELATIVE = 0.7
 ABOUT_MAX = 3
 #: Scores are reported in 0…1 as s / (s + SCORE_HALF): a region at SCORE_HALF scores 0.5.
 SCORE_HALF = 3.0
@@ -44,10 +44,10 @@ SCORE_HALF = 3.0
 STRONG_WEIGHT = 1.0
 WEAK_WEIGHT = 0.4
 TITLE_TOPIC_FACTOR = 1.5
-#: A topic fires at this score: one strong term, or three weak ones; or when a weak term meets a
+#: A topic fires at this score: one strong term, or three weak ones; or two weak terms next to a
 #: strong term of another topic (WEAK_SUPPORTED). (dev)
 TOPIC_MIN = 1.0
-WEAK_SUPPORTED = 0.4
+WEAK_SUPPORTED = 0.8
 TOPIC_SCORE_HALF = 1.0
 
 # --- contexts ------------------------------------------------------------------------------

@@ -13,46 +13,41 @@ from collections.abc import Sequence
 from bot.classify import thresholds as t
 from bot.classify.lexicon import Match, longest_per_key
 from bot.classify.model import Model
-from bot.classify.regions import evidence_text
-from bot.classify.text import Token
+from bot.classify.text import Tokens
 from bot.domain import TopicTag
 
 _DRONE_STEMS = ("dron", "bespilot", "bezpilot", "bpla", "balon", "balloon", "droon")
 
 
-def topic_matches(matches: Sequence[Match], civil_drone: bool) -> list[Match]:
+def topic_matches(matches: dict[str, list[Match]], civil_drone: bool) -> list[Match]:
     """Topic matches that count: outside other-sense phrases, longest per topic."""
-    blocked = [(m.start, m.end) for m in matches if m.payload[0] == "not"]  # type: ignore[index]
+    blocked = [(m.start, m.end) for m in matches.get("not", ())]
     kept = []
-    for m in matches:
-        if m.payload[0] != "topic":  # type: ignore[index]
+    for m in matches.get("topic", ()):
+        if blocked and any(m.start < e and s < m.end for s, e in blocked):
             continue
-        if any(m.start < e and s < m.end for s, e in blocked):
-            continue
-        topic, strength = m.payload[1], m.payload[2]  # type: ignore[index]
+        topic, strength = m.payload[1], m.payload[2]
         drone_word = strength == "weak" or any(stem in w for w in m.form.tokens for stem in _DRONE_STEMS)
         if civil_drone and topic in ("hybrid", "military") and drone_word:
             continue
         kept.append(m)
     # Longest per topic: "border crossing" is one strong term, not also a weak "border".
-    return longest_per_key(kept, key=lambda m: m.payload[1])  # type: ignore[index]
+    return longest_per_key(kept, key=lambda m: m.payload[1])
 
 
-def score_topics(
-    model: Model, tokens: Sequence[Token], texts: Sequence[str], matches: Sequence[Match]
-) -> tuple[TopicTag, ...]:
+def score_topics(model: Model, tokens: Tokens, matches: Sequence[Match]) -> tuple[TopicTag, ...]:
     strong: dict[str, float] = defaultdict(float)
     weak: dict[str, float] = defaultdict(float)
     evidence: dict[str, dict[str, None]] = defaultdict(dict)
     for m in matches:
-        topic, strength = m.payload[1], m.payload[2]  # type: ignore[index]
-        factor = t.TITLE_TOPIC_FACTOR if tokens[m.start].sentence == 0 else 1.0
+        topic, strength = m.payload[1], m.payload[2]
+        factor = t.TITLE_TOPIC_FACTOR if tokens.sentences[m.start] == 0 else 1.0
         if strength == "strong":
             strong[topic] += t.STRONG_WEIGHT * factor
         else:
             weak[topic] += t.WEAK_WEIGHT * factor
         if len(evidence[topic]) < t.MAX_EVIDENCE:
-            evidence[topic][evidence_text(tokens, texts, m)] = None
+            evidence[topic][tokens.span(m.start, m.end)] = None
 
     any_strong = {topic for topic, s in strong.items() if s > 0}
     tags = []

@@ -28,7 +28,8 @@ def test_fold_removes_case_diacritics_and_cyrillic(text, folded):
 
 
 def test_tokenize_keeps_surface_positions_and_sentences():
-    tokens, texts = tokenize("Lithuania closes crossings", "The Seimas voted. «Литва» ответила! 2023 ended.")
+    tokens = tokenize("Lithuania closes crossings", "The Seimas voted. «Литва» ответила! 2023 ended.")
+    texts = tokens.texts
     assert [(t.surface, t.sentence) for t in tokens] == [
         ("Lithuania", 0),
         ("closes", 0),
@@ -63,19 +64,22 @@ def test_stems_remove_one_ending_and_keep_four_letters():
 
 def lexicon() -> Lexicon:
     lex = Lexicon(Stemmer(["a", "os", "oje", "y", "e", "ai", "s"]))
-    lex.add("Lietuva", "LT")
-    lex.add("Литва", "LT")
-    lex.add("border crossing", "border")
-    lex.add("Riga", "LV", exact=True)
-    lex.add("Polish", "PL", case=True)
-    lex.add("KGB", "BY")
+    lex.add("Lietuva", ("region", "LT"))
+    lex.add("Литва", ("region", "LT"))
+    lex.add("border crossing", ("topic", "border"))
+    lex.add("Riga", ("region", "LV"), exact=True)
+    lex.add("Polish", ("region", "PL"), case=True)
+    lex.add("KGB", ("region", "BY"))
     return lex
 
 
 def matched(text: str) -> list[tuple[str, str]]:
-    tokens, texts = tokenize(text, "")
+    tokens = tokenize(text, "")
+    texts = tokens.texts
+    found = [m for family in lexicon().match(tokens).values() for m in family]
     return [
-        (m.payload, texts[0][tokens[m.start].start : tokens[m.end - 1].end]) for m in lexicon().match(tokens)
+        (m.payload[1], texts[0][tokens[m.start].start : tokens[m.end - 1].end])
+        for m in sorted(found, key=lambda m: m.start)
     ]
 
 
