@@ -35,11 +35,12 @@ class Classifier:
         contexts = [m.payload[1] for m in matches.get("ctx", ())]
         topical = topic_matches(matches, civil_drone="civil_drone" in contexts)
         strong = sum(1 for m in topical if m.payload[2] == "strong")
-        sport = contexts.count("sport")
-        if sport >= t.SPORT_MIN and strong < t.SECURITY_OVERRIDE:
-            # Sport, not security: "Lithuania beat Belarus" tags nothing (issue 4, traps).
+        leisure = contexts.count("sport") + contexts.count("entertainment")
+        if leisure >= t.SPORT_MIN and strong < t.SECURITY_OVERRIDE:
+            # Sport or entertainment, not security: "Lithuania beat Belarus", "a spy thriller set
+            # in Riga" tag nothing (issue 4, traps; tests/data/LABELLING.md).
             return Classification(language=language, regions=(), topics=(), severity=Severity.LOW)
-        regions = score_regions(self.model, tokens, matches)
+        regions = score_regions(self.model, tokens, matches, language)
         topics = score_topics(self.model, tokens, topical)
         severity, why = score_severity(self.model, tokens, matches, has_topic=bool(topics))
         return Classification(

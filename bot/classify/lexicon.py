@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from bot.classify.text import _TOKEN, Stemmer, Tokens, fold
+from bot.classify.text import _TOKEN, MIN_STEM, Stemmer, Tokens, fold
 
 #: Across scripts (a Latin-script form, a Cyrillic word) a shared stem must be this long, or be
 #: the whole word: transliteration makes short stems collide ("Polija" and "поля" share "poli").
@@ -59,10 +59,12 @@ class Lexicon:
     _keys_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     size: int = 0
 
-    def _keys(self, folded: str, script: str, exact: bool, language: str | None) -> tuple[str, ...]:
+    def _keys(
+        self, folded: str, script: str, exact: bool, language: str | None, min_stem: int = MIN_STEM
+    ) -> tuple[str, ...]:
         if exact:
             return ("=" + folded,)
-        stems = self.stemmer.stems(folded, language)
+        stems = self.stemmer.stems(folded, language, min_stem)
         keys = [f"{script}|{stem}" for stem in stems]
         keys += [f"*|{stem}" for stem in stems if stem == folded or len(stem) >= CROSS_SCRIPT_MIN_STEM]
         return tuple(keys)
@@ -75,9 +77,10 @@ class Lexicon:
         exact: bool = False,
         case: bool = False,
         language: str | None = None,
+        min_stem: int = MIN_STEM,
     ) -> Form | None:
         """Register ``text`` (one or more words, written in ``language`` if known) as evidence of
-        ``payload``."""
+        ``payload``. ``min_stem``: the shortest stem an ending may leave of this form's words."""
         raw = _TOKEN.findall(text)
         if not raw:
             return None
@@ -85,7 +88,8 @@ class Lexicon:
         upper = text.isupper() and len(text) <= 5
         exact = exact or upper
         keys = tuple(
-            frozenset(self._keys(f, script_of(w), exact, language)) for w, f in zip(raw, words, strict=True)
+            frozenset(self._keys(f, script_of(w), exact, language, min_stem))
+            for w, f in zip(raw, words, strict=True)
         )
         form = Form(text, tuple(words), keys, payload, exact, case, upper)
         if len(words) == 1:

@@ -25,7 +25,7 @@ import yaml
 from babel import Locale
 
 from bot.classify.lexicon import Lexicon
-from bot.classify.text import _TOKEN, Stemmer, fold
+from bot.classify.text import _TOKEN, MIN_STEM, Stemmer, fold
 
 DATA = Path(__file__).with_name("data")
 #: Languages whose CLDR country names are matched (the feeds' languages and close neighbours).
@@ -53,6 +53,8 @@ class Model:
     #: region → the region an ambiguous form means in its trap context (Georgia → US)
     instead: dict[str, str] = field(default_factory=dict)
     not_given_names: frozenset[str] = frozenset()
+    #: language → the country it is the national language of (lt → LT); not ru, not en
+    home_regions: dict[str, str] = field(default_factory=dict)
     country_names: dict[str, str] = field(default_factory=dict)  #: code → English name
 
 
@@ -95,11 +97,30 @@ def _items(value: Any, language: str | None = None) -> Iterator[Item]:
     yield str(value), False, False, language
 
 
+#: Common words (topics, severity, contexts) inflect only down to stems of this length: at four
+#: letters, unrelated words meet (ru "после" "after" and "посла" "ambassador's" share "posl").
+#: Names keep text.MIN_STEM (4): "Литвы" must reach "litv". (dev)
+COMMON_MIN_STEM = 5
+
+
 def _add_all(
-    lexicon: Lexicon, forms: Iterable[Item], payload: Any, *, exact: bool = False, case: bool = False
+    lexicon: Lexicon,
+    forms: Iterable[Item],
+    payload: Any,
+    *,
+    exact: bool = False,
+    case: bool = False,
+    min_stem: int = MIN_STEM,
 ) -> None:
     for text, form_exact, form_case, language in forms:
-        lexicon.add(text, payload, exact=exact or form_exact, case=case or form_case, language=language)
+        lexicon.add(
+            text,
+            payload,
+            exact=exact or form_exact,
+            case=case or form_case,
+            language=language,
+            min_stem=min_stem,
+        )
 
 
 def _cldr_names() -> dict[str, set[str]]:
@@ -159,8 +180,11 @@ def load_model() -> Model:
     topics = _read("topics").get("topics") or {}
     for topic, parts in topics.items():
         for strength in ("strong", "weak"):
-            _add_all(lexicon, _items(parts.get(strength)), ("topic", topic, strength))
-        _add_all(lexicon, _items(parts.get("not")), ("not", topic))
+            _add_all(
+                lexicon, _items(parts.get(strength)), ("topic", topic, strength), min_stem=COMMON_MIN_STEM
+            )
+        _add_all(lexicon, _items(parts.get("not")), ("not", topic), min_stem=COMMON_MIN_STEM)
+        _add_all(lexicon, _items(parts.get("not_with")), ("not_with", topic), min_stem=COMMON_MIN_STEM)
 
     rules: list[SeverityRule] = []
     severity = _read("severity")
@@ -170,14 +194,16 @@ def load_model() -> Model:
             term_groups = rule["all"] if "all" in rule else [rule.get("any") or []]
             rules.append(SeverityRule(level, str(rule.get("rule", f"{level}-{index}")), len(term_groups)))
             for g, terms in enumerate(term_groups):
-                _add_all(lexicon, _items(terms), ("sev", level, index, g))
+                _add_all(lexicon, _items(terms), ("sev", level, index, g), min_stem=COMMON_MIN_STEM)
 
     contexts = _read("contexts")
-    for name in ("sport", "civil_drone"):
-        _add_all(lexicon, _items(contexts.get(name)), ("ctx", name))
+    for name in ("sport", "entertainment", "civil_drone"):
+        _add_all(lexicon, _items(contexts.get(name)), ("ctx", name), min_stem=COMMON_MIN_STEM)
 
     syntax = _read("syntax")
     _add_all(lexicon, _items(syntax.get("counterpart")), ("counterpart",), exact=True)
+    _add_all(lexicon, _items(syntax.get("coordination")), ("coordination",), exact=True)
+    home_regions = {str(k): str(v).upper() for k, v in (syntax.get("home_regions") or {}).items()}
     not_given = frozenset(fold(text) for text, *_ in _items(syntax.get("not_given_names")))
 
     english = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
@@ -188,6 +214,7 @@ def load_model() -> Model:
         rules=rules,
         ambiguous=ambiguous,
         instead=instead,
+        home_regions=home_regions,
         not_given_names=not_given,
         country_names=english,
     )

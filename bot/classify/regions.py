@@ -74,26 +74,52 @@ def _is_surname(model: Model, tokens: Tokens, m: Match, marked: dict[int, str], 
     )
 
 
-def score_regions(model: Model, tokens: Tokens, matches: dict[str, list[Match]]) -> tuple[RegionTag, ...]:
+def _actor_window_starts(tokens: Tokens) -> dict[int, int]:
+    """Where the actor window of the title and the lead begins: at their first word, or after an
+    attribution ending in a colon ("ДПСУ: Білорусь перекидає війська…" — the actor is Belarus)."""
+    starts: dict[int, int] = {}
+    for index, sentence in enumerate(tokens.sentences):
+        if sentence > 1:
+            break
+        if sentence not in starts:
+            starts[sentence] = index
+            text = tokens.texts[sentence]
+            colon = text.find(":")
+            if 0 < colon < 60:
+                after = [
+                    i
+                    for i in range(index, len(tokens))
+                    if tokens.sentences[i] == sentence and tokens.starts[i] > colon
+                ]
+                if after and after[0] - index <= 6:
+                    starts[sentence] = after[0]
+    return starts
+
+
+def score_regions(
+    model: Model, tokens: Tokens, matches: dict[str, list[Match]], language: str = ""
+) -> tuple[RegionTag, ...]:
     region_matches = matches.get("region", [])
     group_matches = matches.get("group", [])
+    home = model.home_regions.get(language)
     if not region_matches and not group_matches:
-        return ()
+        return _home_only(home, language)
     payloads = {m.payload for family in ("trap_when", "trap_unless") for m in matches.get(family, ())}
     marked: dict[int, str] = {}
-    for family in ("region", "group", "honorific", "counterpart"):
+    for family in ("region", "group", "honorific", "counterpart", "coordination"):
         for m in matches.get(family, ()):
             for i in range(m.start, m.end):
                 marked.setdefault(i, family)
-    title_case: set[int] | None = None
+    border_words = {
+        i for m in matches.get("topic", ()) if m.payload[1] == "border" for i in range(m.start, m.end)
+    }
 
     found: list[tuple[str, str, Match]] = []  # (code, kind, match)
     surnames: set[str] = set()  # once "Helen Poland" is a person, so is every "Poland" after
     kept = _drop_traps(model, region_matches, payloads)
-    for m in kept:
-        if m.end - m.start == 1 and m.payload[2] in ("names", "cldr"):
-            if title_case is None:
-                title_case = _title_case_sentences(tokens)
+    if language == "en":  # capitalised nouns before a name are ordinary in the other languages
+        title_case = _title_case_sentences(tokens)
+        for m in kept:
             if _is_surname(model, tokens, m, marked, title_case):
                 surnames.add(tokens.folds[m.start])
     for m in kept:
@@ -103,33 +129,49 @@ def score_regions(model: Model, tokens: Tokens, matches: dict[str, list[Match]])
         for code in model.groups.get(m.payload[1], ()):
             found.append((code, "group", m))
     if not found:
-        return ()
+        return _home_only(home, language)
 
     title_w: dict[str, float] = defaultdict(float)
     lead_w: dict[str, float] = defaultdict(float)
     body_w: dict[str, float] = defaultdict(float)
     evidence: dict[str, dict[str, None]] = defaultdict(dict)
-    first_in: dict[int, tuple[int, str, bool]] = {}  # sentence → (token index, code, counterpart)
+    window = _actor_window_starts(tokens)
+    actors: list[str] = []  # the actor, and a second one joined by "and" ("Poland and Lithuania …")
+    pending: tuple[int, str] | None = None  # (token after the actor, actor code)
     seen_spans: set[tuple[str, int]] = set()
     for code, kind, m in sorted(found, key=lambda f: (f[2].start, -(f[2].end - f[2].start))):
         if (code, m.start) in seen_spans:
             continue  # the same words matched as two forms of one country
         seen_spans.add((code, m.start))
         weight = t.KIND_WEIGHT.get(kind, 0.7)
-        tok = tokens[m.start]
-        counterpart = (
-            m.start > 0
-            and marked.get(m.start - 1) == "counterpart"
-            and tokens[m.start - 1].sentence == tok.sentence
+        sentence = tokens.sentences[m.start]
+        before, after = m.start - 1, m.end
+        same = tokens.sentences
+        # The counterpart of the event ("with Belarus", "Suomen rajasta", "кордону з Україною").
+        counterpart = (before >= 0 and same[before] == sentence and marked.get(before) == "counterpart") or (
+            (before in border_words and same[before] == sentence)
+            or (after < len(same) and after in border_words and same[after] == sentence)
         )
-        if tok.sentence == 0:
-            title_w[code] = max(title_w[code], weight * (t.COUNTERPART_FACTOR if counterpart else 1.0))
-        elif tok.sentence == 1:
-            lead_w[code] = max(lead_w[code], weight * (t.COUNTERPART_FACTOR if counterpart else 1.0))
+        factor = t.COUNTERPART_FACTOR if counterpart else 1.0
+        if sentence == 0:
+            title_w[code] = max(title_w[code], weight * factor)
+        elif sentence == 1:
+            lead_w[code] = max(lead_w[code], weight * factor)
         else:
             body_w[code] += weight
-        if tok.sentence <= 1 and tok.sentence not in first_in:
-            first_in[tok.sentence] = (m.start, code, counterpart)
+        if sentence in window and not actors and sentence <= 1:
+            if m.start - window[sentence] < t.ACTOR_WINDOW and not (
+                counterpart and marked.get(before) == "counterpart"
+            ):
+                actors.append(code)
+                pending = (m.end, code)
+            elif m.start >= window[sentence]:
+                window.pop(sentence)  # this sentence's first region is not its actor
+        elif pending and code != pending[1] and len(actors) == 1:
+            gap = range(pending[0], m.start)
+            if len(gap) <= 2 and gap and all(marked.get(i) == "coordination" for i in gap):
+                actors.append(code)
+            pending = None
         if len(evidence[code]) < t.MAX_EVIDENCE:
             evidence[code][tokens.span(m.start, m.end)] = None
 
@@ -140,13 +182,10 @@ def score_regions(model: Model, tokens: Tokens, matches: dict[str, list[Match]])
             + t.LEAD_WEIGHT * lead_w[code]
             + t.BODY_WEIGHT * math.log2(1 + body_w[code])
         )
-    sentence_start: dict[int, int] = {}
-    for index, sentence in enumerate(tokens.sentences):
-        sentence_start.setdefault(sentence, index)
-    for sentence, (index, code, counterpart) in first_in.items():
-        if not counterpart and index - sentence_start[sentence] < t.ACTOR_WINDOW:
-            scores[code] += t.ACTOR_BONUS
-            break  # one actor: the title's if it has one, else the lead's
+    for code in actors:
+        scores[code] += t.ACTOR_BONUS
+    if home in scores:
+        scores[home] += t.HOME_BONUS
 
     best = max(scores.values())
     ranked = sorted(scores, key=lambda c: (-scores[c], c))
@@ -161,4 +200,16 @@ def score_regions(model: Model, tokens: Tokens, matches: dict[str, list[Match]])
             evidence=tuple(evidence[code]),
         )
         for code in ranked
+    )
+
+
+def _home_only(home: str | None, language: str) -> tuple[RegionTag, ...]:
+    """No country named: an item in a national language is about that language's country
+    (an Estonian item on "the government" means Estonia's). Its evidence says so."""
+    if home is None:
+        return ()
+    return (
+        RegionTag(
+            code=home, role=RegionRole.ABOUT, score=t.HOME_ONLY_SCORE, evidence=(f"language:{language}",)
+        ),
     )

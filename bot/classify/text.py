@@ -183,21 +183,22 @@ class Stemmer:
                     union.setdefault(len(ending), set()).add(ending)
             self._languages[language] = sorted(by_length.items())
         self._languages[None] = sorted(union.items())
-        self._cache: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._cache: dict[tuple[str, str | None, int], tuple[str, ...]] = {}
 
-    def stems(self, folded: str, language: str | None = None) -> tuple[str, ...]:
-        """``folded`` and what is left after removing one ending (of ``language``, or of any)."""
-        cached = self._cache.get((folded, language))
+    def stems(self, folded: str, language: str | None = None, min_stem: int = MIN_STEM) -> tuple[str, ...]:
+        """``folded`` and what is left after removing one ending (of ``language``, or of any),
+        keeping at least ``min_stem`` letters."""
+        cached = self._cache.get((folded, language, min_stem))
         if cached is not None:
             return cached
         out = [folded]
         size = len(folded)
         for length, endings in self._languages.get(language, self._languages[None]):
-            if size - length < MIN_STEM:
+            if size - length < min_stem:
                 break
             if folded[-length:] in endings:
                 out.append(folded[:-length])
         result = tuple(out)
         if len(self._cache) < 300_000:
-            self._cache[(folded, language)] = result
+            self._cache[(folded, language, min_stem)] = result
         return result

@@ -37,6 +37,12 @@ COUNTERPART_FACTOR = 0.4
 ABOUT_MIN = 2.0
 ABOUT_RELATIVE = 0.7
 ABOUT_MAX = 3
+#: An item in a national language leans towards that language's country (domestic news names
+#: its own country less often: "the government", "the Seimas"): bonus when it is named; and when
+#: no country is named at all, it is "about" that country with score HOME_ONLY_SCORE. (dev;
+#: Russian and English are not national languages here.)
+HOME_BONUS = 1.5
+HOME_ONLY_SCORE = 0.3
 #: Scores are reported in 0…1 as s / (s + SCORE_HALF): a region at SCORE_HALF scores 0.5.
 SCORE_HALF = 3.0
 
@@ -51,7 +57,7 @@ WEAK_SUPPORTED = 0.8
 TOPIC_SCORE_HALF = 1.0
 
 # --- contexts ------------------------------------------------------------------------------
-#: Sport words at which an item is sport, not security, unless it has at least
+#: Sport or entertainment words at which an item is leisure, not security, unless it has at least
 #: SECURITY_OVERRIDE strong security terms ("footballer killed in a missile strike"). (dev)
 SPORT_MIN = 2
 SECURITY_OVERRIDE = 2

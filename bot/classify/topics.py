@@ -22,8 +22,12 @@ _DRONE_STEMS = ("dron", "bespilot", "bezpilot", "bpla", "balon", "balloon", "dro
 def topic_matches(matches: dict[str, list[Match]], civil_drone: bool) -> list[Match]:
     """Topic matches that count: outside other-sense phrases, longest per topic."""
     blocked = [(m.start, m.end) for m in matches.get("not", ())]
+    # A topic whose other-sense context is present does not fire ("migration" with "birds").
+    excluded = {m.payload[1] for m in matches.get("not_with", ())}
     kept = []
     for m in matches.get("topic", ()):
+        if m.payload[1] in excluded:
+            continue
         if blocked and any(m.start < e and s < m.end for s, e in blocked):
             continue
         topic, strength = m.payload[1], m.payload[2]
@@ -39,12 +43,14 @@ def score_topics(model: Model, tokens: Tokens, matches: Sequence[Match]) -> tupl
     strong: dict[str, float] = defaultdict(float)
     weak: dict[str, float] = defaultdict(float)
     evidence: dict[str, dict[str, None]] = defaultdict(dict)
+    weak_seen: set[tuple[str, str]] = set()
     for m in matches:
         topic, strength = m.payload[1], m.payload[2]
         factor = t.TITLE_TOPIC_FACTOR if tokens.sentences[m.start] == 0 else 1.0
         if strength == "strong":
             strong[topic] += t.STRONG_WEIGHT * factor
-        else:
+        elif (topic, m.form.text) not in weak_seen:  # a weak word said twice is still one hint
+            weak_seen.add((topic, m.form.text))
             weak[topic] += t.WEAK_WEIGHT * factor
         if len(evidence[topic]) < t.MAX_EVIDENCE:
             evidence[topic][tokens.span(m.start, m.end)] = None
