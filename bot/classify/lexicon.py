@@ -22,6 +22,12 @@ from bot.classify.text import _TOKEN, MIN_STEM, Stemmer, Tokens, fold
 CROSS_SCRIPT_MIN_STEM = 5
 
 
+def _exact_key(folded: str, script: str) -> str:
+    """Exact matches cross scripts only for words longer than three letters: Lithuanian "į"
+    (into) and Russian "и" (and) both fold to "i"."""
+    return f"={folded}" if len(folded) > 3 else f"={script}:{folded}"
+
+
 def script_of(word: str) -> str:
     """ "c" for Cyrillic, "l" for anything else (Latin, digits)."""
     return "c" if "\u0400" <= word[0] <= "\u052f" else "l"
@@ -63,7 +69,7 @@ class Lexicon:
         self, folded: str, script: str, exact: bool, language: str | None, min_stem: int = MIN_STEM
     ) -> tuple[str, ...]:
         if exact:
-            return ("=" + folded,)
+            return (_exact_key(folded, script),)
         stems = self.stemmer.stems(folded, language, min_stem)
         keys = [f"{script}|{stem}" for stem in stems]
         keys += [f"*|{stem}" for stem in stems if stem == folded or len(stem) >= CROSS_SCRIPT_MIN_STEM]
@@ -109,7 +115,7 @@ class Lexicon:
         keys = self._keys_cache.get(word)
         if keys is None:
             script, folded = word[0], word[2:]
-            keys = ("=" + folded, *self._keys(folded, script, False, None))
+            keys = (_exact_key(folded, script), *self._keys(folded, script, False, None))
             if len(self._keys_cache) < 300_000:
                 self._keys_cache[word] = keys
         return keys

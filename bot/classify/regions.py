@@ -10,6 +10,7 @@ of the title or lead) or the counterpart ("closes crossings *with Belarus*"). Nu
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 
 from bot.classify import thresholds as t
@@ -52,26 +53,32 @@ def _drop_traps(model: Model, matches: list[Match], payloads: set[tuple[str, str
     return out
 
 
-def _is_surname(model: Model, tokens: Tokens, m: Match, marked: dict[int, str], title_case: set[int]) -> bool:
-    """ "Mr Poland", "Scott Poland, a psychologist": a person, not a country."""
-    if m.end - m.start != 1 or m.payload[2] not in ("names", "cldr"):
-        return False
+_APPOSITION = re.compile(r",\s+(a|an|the)\s", re.IGNORECASE)
+
+
+def _surname(model: Model, tokens: Tokens, m: Match, marked: dict[int, str], title_case: set[int]) -> str:
+    """How sure we are that a country name is a person's surname here: "sure" ("Mr Poland",
+    "Helen Poland, a psychologist"), "maybe" ("Scott Poland warns"), or "" (a country)."""
+    if m.end - m.start != 1 or m.payload[2] not in ("names", "cldr") or m.start == 0:
+        return ""
     tok = tokens[m.start]
-    if tok.first or m.start == 0:
-        return False
     prev = tokens[m.start - 1]
     if prev.sentence != tok.sentence or tok.start - prev.end != 1:
-        return False  # punctuation in between: "Warsaw, Poland"
+        return ""  # punctuation in between: "Warsaw, Poland"
     if marked.get(prev.index) == "honorific":
-        return True
-    return (
+        return "sure"
+    given_name = (
         prev.cap
         and not prev.upper
-        and not prev.first
         and prev.index not in marked
         and prev.fold not in model.not_given_names
         and tok.sentence not in title_case
     )
+    if not given_name:
+        return ""
+    if _APPOSITION.match(tokens.texts[tok.sentence], tok.end):
+        return "sure"
+    return "" if prev.first else "maybe"
 
 
 def _actor_window_starts(tokens: Tokens) -> dict[int, int]:
@@ -115,15 +122,20 @@ def score_regions(
     }
 
     found: list[tuple[str, str, Match]] = []  # (code, kind, match)
-    surnames: set[str] = set()  # once "Helen Poland" is a person, so is every "Poland" after
+    surnames: set[str] = set()  # once "Helen Poland, a psychologist" is a person, so is every "Poland"
+    persons: set[int] = set()  # single occurrences that look like a person's name
     kept = _drop_traps(model, region_matches, payloads)
     if language == "en":  # capitalised nouns before a name are ordinary in the other languages
         title_case = _title_case_sentences(tokens)
         for m in kept:
-            if _is_surname(model, tokens, m, marked, title_case):
+            verdict = _surname(model, tokens, m, marked, title_case)
+            if verdict == "sure":
                 surnames.add(tokens.folds[m.start])
+            elif verdict == "maybe":
+                persons.add(m.start)
     for m in kept:
-        if not (surnames and m.end - m.start == 1 and tokens.folds[m.start] in surnames):
+        single = m.end - m.start == 1
+        if not (single and (m.start in persons or tokens.folds[m.start] in surnames)):
             found.append((m.payload[1], m.payload[2], m))
     for m in group_matches:
         for code in model.groups.get(m.payload[1], ()):
@@ -152,7 +164,9 @@ def score_regions(
             (before in border_words and same[before] == sentence)
             or (after < len(same) and after in border_words and same[after] == sentence)
         )
-        factor = t.COUNTERPART_FACTOR if counterpart else 1.0
+        # Before an attribution colon is the source, not the subject ("ДПСУ: Білорусь …").
+        source = sentence in window and m.start < window[sentence]
+        factor = t.COUNTERPART_FACTOR if (counterpart or source) else 1.0
         if sentence == 0:
             title_w[code] = max(title_w[code], weight * factor)
         elif sentence == 1:
@@ -184,6 +198,9 @@ def score_regions(
         )
     for code in actors:
         scores[code] += t.ACTOR_BONUS
+    for code in title_w:
+        if code not in actors:  # named in the title, but as object or modifier
+            scores[code] -= (1 - t.NON_ACTOR_TITLE_FACTOR) * t.TITLE_WEIGHT * title_w[code]
     if home in scores:
         scores[home] += t.HOME_BONUS
 
@@ -192,7 +209,7 @@ def score_regions(
     about = {
         c for c in ranked[: t.ABOUT_MAX] if scores[c] >= t.ABOUT_MIN and scores[c] >= t.ABOUT_RELATIVE * best
     }
-    return tuple(
+    tags = tuple(
         RegionTag(
             code=code,
             role=RegionRole.ABOUT if code in about else RegionRole.MENTIONED,
@@ -201,6 +218,11 @@ def score_regions(
         )
         for code in ranked
     )
+    if not about and home and home not in scores:
+        # Only passing mentions of other countries: a national-language item is then about its
+        # own country ("На Сумщині … обстріли" names only Russia, in the body).
+        return _home_only(home, language) + tags
+    return tags
 
 
 def _home_only(home: str | None, language: str) -> tuple[RegionTag, ...]:

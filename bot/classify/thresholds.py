@@ -29,6 +29,9 @@ BODY_WEIGHT = 1.0
 #: actor ("Lithuania closes…", "Литва закрывает…"). Bonus once per region. (dev)
 ACTOR_BONUS = 3.0
 ACTOR_WINDOW = 4  # tokens from the start of the sentence
+#: A country in the title that is not its actor is usually the object or a modifier ("Minsk
+#: accuses *Lithuania*", "expels a *Russian* diplomat"): its title weight is multiplied by this.
+NON_ACTOR_TITLE_FACTOR = 0.6
 #: A region named just after a counterpart marker ("with Belarus", "from Russia") is the
 #: counterpart: its title/lead weight is multiplied by this. (Seeds: BY is mentioned, not about.)
 COUNTERPART_FACTOR = 0.4
