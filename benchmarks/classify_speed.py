@@ -41,13 +41,21 @@ def main() -> None:
         (f"{it['title']} ({i})", f"{it['summary']} Report {i}.", it.get("language"))
         for i, it in zip(range(args.items), (items * (args.items // len(items) + 1)), strict=False)
     ]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for title, summary, language in batch:
         classifier.classify(title, summary, language)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     chars = sum(len(t) + len(s) for t, s, _ in batch) / len(batch)
     print(
-        f"classify: {len(batch)} items (avg {chars:.0f} chars) in {seconds:.2f} s = {len(batch) / seconds:,.0f} items/s on one core"
+        f"classify: {len(batch)} items (avg {chars:.0f} chars) in {seconds:.2f} s = "
+        f"{len(batch) / seconds:,.0f} items/s on one core ({len(batch) / cpu:,.0f} items per CPU-second)"
+    )
+    detect = batch[:2000]
+    started = time.process_time()
+    for title, summary, _ in detect:
+        classifier.classify(title, summary, None)
+    print(
+        f"without a language (detected): {len(detect) / (time.process_time() - started):,.0f} items per CPU-second"
     )
     print(f"model load: {load:.2f} s (once per process)")
 

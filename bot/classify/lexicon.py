@@ -63,6 +63,7 @@ class Lexicon:
     _single_cache: dict[str, tuple[Form, ...]] = field(default_factory=dict)
     _heads_cache: dict[str, dict[str, tuple[Form, ...]]] = field(default_factory=dict)
     _keys_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _entries: dict[str, tuple[tuple[Form, ...], dict[str, tuple[Form, ...]]]] = field(default_factory=dict)
     size: int = 0
 
     def _keys(
@@ -107,6 +108,7 @@ class Lexicon:
                     self._pairs.setdefault(k1, {}).setdefault(k2, []).append(form)
         self._single_cache.clear()
         self._heads_cache.clear()
+        self._entries.clear()
         self.size += 1
         return form
 
@@ -132,6 +134,13 @@ class Lexicon:
             if len(self._heads_cache) < 300_000:
                 self._heads_cache[word] = found
         return found
+
+    def _entry(self, word: str) -> tuple[tuple[Form, ...], dict[str, tuple[Form, ...]]]:
+        """Everything the matcher needs about one text word, computed once per word."""
+        entry = (self._singles(word), self._heads(word))
+        if len(self._entries) < 300_000:
+            self._entries[word] = entry
+        return entry
 
     def _singles(self, word: str) -> tuple[Form, ...]:
         found = self._single_cache.get(word)
@@ -160,17 +169,21 @@ class Lexicon:
         ]
         count = len(folds)
         keys_of = self._token_keys
-        singles, heads_of = self._singles, self._heads
-        for i in range(count):
-            word = words[i]
-            for form in singles(word):
+        entries = self._entries
+        for i, word in enumerate(words):
+            entry = entries.get(word)
+            if entry is None:
+                entry = self._entry(word)
+            singles, heads = entry
+            if not singles and not heads:
+                continue
+            for form in singles:
                 if (form.case and not surfaces[i][0].isupper()) or (form.upper and not surfaces[i].isupper()):
                     continue
                 key = (i, 1, form.payload)
                 if key not in seen:
                     seen.add(key)
                     out.setdefault(form.payload[0], []).append(Match(i, i + 1, form.payload, form))
-            heads = heads_of(word)
             if not heads or i + 1 >= count or sentences[i + 1] != sentences[i]:
                 continue
             for k2 in keys_of(words[i + 1]):

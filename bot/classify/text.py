@@ -143,21 +143,22 @@ def tokenize(title: str, summary: str) -> Tokens:
     parts = [title] + [text for _, text in sentences(summary)]
     for number, text in enumerate(parts):
         tokens.texts.append(text)
-        first = True
-        for match in _TOKEN.finditer(text):
-            surface = match.group()
+        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        if not spans:
+            continue
+        for surface, start, end in spans:
             f = cache.get(surface)
             if f is None:
                 f = surface.lower().translate(_TABLE)
                 if len(cache) < 500_000:
                     cache[surface] = f
-            surfaces.append(surface)
             folds.append(f)
-            starts.append(match.start())
-            ends.append(match.end())
-            numbers.append(number)
-            firsts.append(first)
-            first = False
+            surfaces.append(surface)
+            starts.append(start)
+            ends.append(end)
+        numbers.extend([number] * len(spans))
+        firsts.append(True)
+        firsts.extend([False] * (len(spans) - 1))
     return tokens
 
 
