@@ -20,6 +20,19 @@ from bot.classify.text import Tokens
 from bot.domain import RegionRole, RegionTag
 
 
+def _outermost(found: list[Match]) -> list[Match]:
+    """Drop a name inside a longer name: Finnish "Valko-Venäjä" (Belarus) contains "Venäjä"
+    (Russia), "Nizhny Novgorod" is not "Novgorod"."""
+    long = [(m.start, m.end) for m in found if m.end - m.start > 1]
+    if not long:
+        return found
+    return [
+        m
+        for m in found
+        if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start) for s, e in long)
+    ]
+
+
 def _title_case_sentences(tokens: Tokens) -> set[int]:
     """Sentences (headlines, mostly) where most words are capitalised: there a capital letter
     says nothing about names."""
@@ -106,7 +119,7 @@ def _actor_window_starts(tokens: Tokens) -> dict[int, int]:
 def score_regions(
     model: Model, tokens: Tokens, matches: dict[str, list[Match]], language: str = ""
 ) -> tuple[RegionTag, ...]:
-    region_matches = matches.get("region", [])
+    region_matches = _outermost(matches.get("region", []))
     group_matches = matches.get("group", [])
     home = model.home_regions.get(language)
     if not region_matches and not group_matches:
