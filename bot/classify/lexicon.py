@@ -126,11 +126,13 @@ class Lexicon:
         """Longer forms whose first word fits ``word``, by the key their second word needs."""
         found = self._heads_cache.get(word)
         if found is None:
-            merged: dict[str, list[Form]] = {}
+            merged: dict[str, dict[Any, Form]] = {}
             for k1 in self._token_keys(word):
                 for k2, forms in self._pairs.get(k1, {}).items():
-                    merged.setdefault(k2, []).extend(forms)
-            found = {k2: tuple(forms) for k2, forms in merged.items()}
+                    bucket = merged.setdefault(k2, {})
+                    for form in forms:  # forms that would match the same words the same way: one
+                        bucket.setdefault((form.payload, form.keys[1:], form.case), form)
+            found = {k2: tuple(bucket.values()) for k2, bucket in merged.items()}
             if len(self._heads_cache) < 300_000:
                 self._heads_cache[word] = found
         return found
@@ -148,10 +150,8 @@ class Lexicon:
             by_payload: dict[Any, Form] = {}
             for key in self._token_keys(word):
                 for form in self._single.get(key, ()):
-                    if form.case or form.upper:
-                        by_payload[(form.payload, id(form))] = form  # checked per occurrence
-                    else:
-                        by_payload.setdefault(form.payload, form)
+                    # One form per payload and capitalisation rule: "NATO", "NATO's", "Nato"…
+                    by_payload.setdefault((form.payload, form.case, form.upper), form)
             found = tuple(by_payload.values())
             if len(self._single_cache) < 300_000:
                 self._single_cache[word] = found
@@ -163,10 +163,7 @@ class Lexicon:
         out: dict[str, list[Match]] = {}
         seen: set[tuple[int, int, Any]] = set()
         folds, sentences, surfaces = tokens.folds, tokens.sentences, tokens.surfaces
-        words = [
-            ("c:" if "\u0400" <= surface[0] <= "\u052f" else "l:") + folded
-            for surface, folded in zip(surfaces, folds, strict=True)
-        ]
+        words = tokens.words
         count = len(folds)
         keys_of = self._token_keys
         entries = self._entries
@@ -175,19 +172,26 @@ class Lexicon:
             if entry is None:
                 entry = self._entry(word)
             singles, heads = entry
-            if not singles and not heads:
-                continue
-            for form in singles:
-                if (form.case and not surfaces[i][0].isupper()) or (form.upper and not surfaces[i].isupper()):
-                    continue
-                key = (i, 1, form.payload)
-                if key not in seen:
-                    seen.add(key)
+            if singles:
+                surface = surfaces[i]
+                for form in singles:
+                    if form.case or form.upper:
+                        if (form.case and not surface[0].isupper()) or (form.upper and not surface.isupper()):
+                            continue
+                        key = (i, 1, form.payload)
+                        if key in seen:
+                            continue
+                        seen.add(key)
                     out.setdefault(form.payload[0], []).append(Match(i, i + 1, form.payload, form))
             if not heads or i + 1 >= count or sentences[i + 1] != sentences[i]:
                 continue
-            for k2 in keys_of(words[i + 1]):
-                for form in heads.get(k2, ()):
+            next_keys = keys_of(words[i + 1])
+            if len(heads) <= len(next_keys):
+                candidates = [forms for k2, forms in heads.items() if k2 in next_keys]
+            else:
+                candidates = [heads[k2] for k2 in next_keys if k2 in heads]
+            for found in candidates:
+                for form in found:
                     n = len(form.tokens)
                     if i + n > count or sentences[i + n - 1] != sentences[i]:
                         continue

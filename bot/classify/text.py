@@ -74,11 +74,12 @@ class Token:
 class Tokens:
     """The words of one item as parallel lists (cheap to build: ~100 per item)."""
 
-    __slots__ = ("surfaces", "folds", "starts", "ends", "sentences", "firsts", "texts")
+    __slots__ = ("surfaces", "folds", "words", "starts", "ends", "sentences", "firsts", "texts")
 
     def __init__(self) -> None:
         self.surfaces: list[str] = []
         self.folds: list[str] = []
+        self.words: list[str] = []  #: folds tagged with their script ("l:litva", "c:litva")
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.sentences: list[int] = []
@@ -123,7 +124,17 @@ def sentences(text: str) -> list[tuple[int, str]]:
     return out
 
 
-_FOLDED: dict[str, str] = {}
+#: surface → (fold, script-tagged fold "l:litva" / "c:litva"), shared by every item: news
+#: vocabulary repeats, so almost every word is folded once per process.
+_FOLDED: dict[str, tuple[str, str]] = {}
+
+
+def _fold_word(surface: str) -> tuple[str, str]:
+    folded = surface.lower().translate(_TABLE)
+    entry = (folded, ("c:" if "\u0400" <= surface[0] <= "\u052f" else "l:") + folded)
+    if len(_FOLDED) < 500_000:
+        _FOLDED[surface] = entry
+    return entry
 
 
 def tokenize(title: str, summary: str) -> Tokens:
@@ -131,34 +142,34 @@ def tokenize(title: str, summary: str) -> Tokens:
     title = unicodedata.normalize("NFC", title or "")
     summary = unicodedata.normalize("NFC", summary or "")
     tokens = Tokens()
-    surfaces, folds, starts, ends, numbers, firsts = (
+    surfaces, starts, ends, numbers, firsts = (
         tokens.surfaces,
-        tokens.folds,
         tokens.starts,
         tokens.ends,
         tokens.sentences,
         tokens.firsts,
     )
-    cache = _FOLDED
+    get = _FOLDED.get
     parts = [title] + [text for _, text in sentences(summary)]
     for number, text in enumerate(parts):
         tokens.texts.append(text)
-        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        if not spans:
+        found = _TOKEN.findall(text)
+        if not found:
             continue
-        for surface, start, end in spans:
-            f = cache.get(surface)
-            if f is None:
-                f = surface.lower().translate(_TABLE)
-                if len(cache) < 500_000:
-                    cache[surface] = f
-            folds.append(f)
-            surfaces.append(surface)
+        pos = 0
+        find = text.find
+        for surface in found:
+            start = find(surface, pos)  # C speed; the regex already said it is there
             starts.append(start)
-            ends.append(end)
-        numbers.extend([number] * len(spans))
+            pos = start + len(surface)
+            ends.append(pos)
+        surfaces.extend(found)
+        numbers.extend([number] * len(found))
         firsts.append(True)
-        firsts.extend([False] * (len(spans) - 1))
+        firsts.extend([False] * (len(found) - 1))
+    pairs = [get(w) or _fold_word(w) for w in surfaces]
+    tokens.folds = [p[0] for p in pairs]
+    tokens.words = [p[1] for p in pairs]
     return tokens
 
 
