@@ -13,7 +13,7 @@ from bot.domain import FeedSpec, FetchStatus
 from bot.fetch import Fetcher, FetchLimits
 from bot.ingest import Poller
 from db.engine import Database
-from db.models import Feed, Item
+from db.models import Feed, Item, ItemTag
 from db.queries import feeds as feed_queries
 from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
@@ -92,6 +92,30 @@ async def test_seed_articles_polled_twice_are_stored_once(
     assert wagner.url == "https://news.example.test/2023-11-13-lithuania-belarus-wagner"
     assert wagner.language == "en"
     assert wagner.fetched_at == T0
+
+
+async def test_stored_items_carry_their_tags_with_evidence(database, feed_server, make_poller, clock):
+    feed_server.route("/seeds.xml", body=rss(seed_items()))
+    add_feeds(database, clock, feed_server.url("/seeds.xml"))
+    await make_poller().poll_all()
+
+    def tags(session):
+        rows = session.execute(select(Item.guid, Item.severity, Item.classified_at, ItemTag).join(ItemTag))
+        return [
+            (guid, severity, classified, tag.kind, tag.value, tag.role, tag.evidence)
+            for guid, severity, classified, tag in rows
+        ]
+
+    rows = database.call(tags)
+    wagner = [r for r in rows if "wagner" in r[0]]
+    assert {r[1] for r in wagner} == {"high"}
+    assert {r[2] for r in wagner} == {T0}
+    regions = {(r[4], r[5]) for r in wagner if r[3] == "region"}
+    assert ("LT", "about") in regions
+    assert {("BY", "mentioned"), ("PL", "mentioned"), ("LV", "mentioned")} <= regions
+    assert {"border", "military"} <= {r[4] for r in wagner if r[3] == "topic"}
+    lt = next(r for r in wagner if r[4] == "LT")
+    assert "Lithuania" in lt[6]
 
 
 async def test_republished_guid_is_stored_once_and_updated(database, feed_server, make_poller, clock):
