@@ -204,6 +204,8 @@ def load_model() -> Model:
     _add_all(lexicon, _items(syntax.get("counterpart")), ("counterpart",), exact=True)
     _add_all(lexicon, _items(syntax.get("coordination")), ("coordination",), exact=True)
     home_regions = {str(k): str(v).upper() for k, v in (syntax.get("home_regions") or {}).items()}
+    for language, forms in (syntax.get("domestic") or {}).items():
+        _add_all(lexicon, _items(forms, str(language)), ("domestic", str(language)), min_stem=COMMON_MIN_STEM)
     not_given = frozenset(fold(text) for text, *_ in _items(syntax.get("not_given_names")))
 
     english = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}

@@ -119,9 +119,16 @@ def _actor_window_starts(tokens: Tokens) -> dict[int, int]:
 def score_regions(
     model: Model, tokens: Tokens, matches: dict[str, list[Match]], language: str = ""
 ) -> tuple[RegionTag, ...]:
-    region_matches = _outermost(matches.get("region", []))
-    group_matches = matches.get("group", [])
     home = model.home_regions.get(language)
+    region_matches = _outermost(matches.get("region", []))
+    if home:  # "the government" in a Latvian item is Latvia's
+        region_matches += [
+            m._replace(payload=("region", home, "domestic"))
+            for m in matches.get("domestic", ())
+            if m.payload[1] == language
+        ]
+        region_matches.sort(key=lambda m: (m.start, m.end))
+    group_matches = matches.get("group", [])
     if not region_matches and not group_matches:
         return _home_only(home, language)
     payloads = {m.payload for family in ("trap_when", "trap_unless") for m in matches.get(family, ())}
@@ -172,10 +179,10 @@ def score_regions(
         sentence = tokens.sentences[m.start]
         before, after = m.start - 1, m.end
         same = tokens.sentences
-        # The counterpart of the event ("with Belarus", "Suomen rajasta", "кордону з Україною").
+        # The counterpart of the event: after "with"/"з"/"su" ("border with Belarus", "кордону з
+        # Україною"), or named as the owner of a border ("the Polish border", "Suomen rajasta").
         counterpart = (before >= 0 and same[before] == sentence and marked.get(before) == "counterpart") or (
-            (before in border_words and same[before] == sentence)
-            or (after < len(same) and after in border_words and same[after] == sentence)
+            after < len(same) and after in border_words and same[after] == sentence
         )
         # Before an attribution colon is the source, not the subject ("ДПСУ: Білорусь …").
         source = sentence in window and m.start < window[sentence]
@@ -187,7 +194,7 @@ def score_regions(
         else:
             body_w[code] += weight
         if sentence in window and not actors and sentence <= 1:
-            if m.start - window[sentence] < t.ACTOR_WINDOW and not (
+            if 0 <= m.start - window[sentence] < t.ACTOR_WINDOW and not (
                 counterpart and marked.get(before) == "counterpart"
             ):
                 actors.append(code)

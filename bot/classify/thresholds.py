@@ -18,6 +18,7 @@ KIND_WEIGHT = {
     "places": 0.85,
     "people": 0.8,
     "demonyms": 0.7,
+    "domestic": 0.7,  # "the government", "the foreign ministry" in a national-language item
     "group": 0.5,
 }
 #: Position weights: the title decides what an item is about, then the lead sentence, then the

@@ -199,9 +199,18 @@ def test_a_closed_shop_is_not_a_border_closure():
 
 
 def test_a_national_language_item_naming_no_country_is_about_its_country():
-    c = classify("Valitsus kavandab sotsiaalmeedia kasutamisele vanusepiiri", "", "et")
+    c = classify("Lumetorm jättis tuhanded majapidamised elektrita", "", "et")
     assert about(c) == {"EE"}
     assert c.regions[0].evidence == ("language:et",)
+
+
+def test_a_generic_institution_in_a_national_language_is_that_countrys():
+    c = classify("Ārlietu ministrija izraida Krievijas vēstniecības darbinieku", "", "lv")
+    assert about(c) == {"LV"}
+    assert "RU" in mentioned(c)
+    assert next(r for r in c.regions if r.code == "LV").evidence == ("Ārlietu ministrija",)
+    # …but not in another language: a Russian item's "the government" names no country.
+    assert "LV" not in {r.code for r in classify("Правительство одобрило бюджет", "", "ru").regions}
 
 
 def test_language_is_detected_when_missing():
