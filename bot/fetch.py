@@ -178,6 +178,9 @@ class Fetcher:
                 "retry_after": retry_after,
             }
             if code == 304:
+                # Drain the (empty) body so the connection goes back to the pool: an unread
+                # response is closed, and a warm pass of 200 feeds would open 200 connections.
+                await response.aread()
                 return FetchResult(
                     url=url,
                     status=FetchStatus.NOT_MODIFIED,
