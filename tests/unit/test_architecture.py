@@ -22,6 +22,13 @@ CORE = (
     "bot.domain",
     "bot.errors",
     "bot.clock",
+    "bot.classify",
+    "bot.classify.regions",
+    "bot.classify.topics",
+    "bot.classify.severity",
+    "bot.classify.language",
+    "bot.classify_cli",
+    "bot.pipeline",
 )
 FORBIDDEN = ("telegram", "sqlalchemy", "httpx", "apscheduler", "db", "handlers")
 
