@@ -111,6 +111,9 @@ class Poller:
                 parsed, tags = await self._analyse(feed, result.body, now, result.content_type)
             except ParseError as exc:
                 parse_error = exc.reason
+            except Exception as exc:  # a crashed worker (BrokenProcessPool), a parser bug
+                log.exception("poll.analyse_failed feed=%s", feed.url)
+                parse_error = f"could not be parsed: {type(exc).__name__}: {exc}"
         intent = decide_update(feed, result, now, self.default_interval, error=parse_error, rng=self.rng)
         try:
             job = (feed, parsed, tags, intent)

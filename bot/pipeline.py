@@ -13,7 +13,16 @@ from bot.parse import parse_feed
 def analyse_feed(
     body: bytes, *, url: str, fetched_at: datetime, content_type: str | None, language: str
 ) -> tuple[ParsedFeed, dict[str, Classification]]:
-    """Parse a feed and classify every entry (keyed by GUID). Raises ``ParseError``."""
+    """Parse a feed and classify every entry (keyed by GUID). Raises ``ParseError``.
+
+    An entry the classifier fails on is stored untagged (``classified_at`` stays empty, so it
+    can be tagged again later) rather than losing the feed's other entries.
+    """
     parsed = parse_feed(body, url=url, fetched_at=fetched_at, content_type=content_type)
-    tags = {e.guid: classify(e.title, e.summary, language) for e in parsed.entries}
+    tags = {}
+    for entry in parsed.entries:
+        try:
+            tags[entry.guid] = classify(entry.title, entry.summary, language)
+        except Exception:  # noqa: BLE001 - a classifier bug must not cost the feed its items
+            continue
     return parsed, tags
