@@ -76,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument(
         "file", nargs="?", default="-", metavar="FILE", help="JSON Lines file, or - for stdin"
     )
+    cluster = commands.add_parser(
+        "cluster",
+        help="group JSON Lines items into stories (same event, many sources)",
+        description='Read JSON Lines ({"id", "title", "summary", "published", "source", "url", "language"}) '
+        'from FILE or stdin, in arrival order, and write one line per item: {"id", "story": <story key>}. '
+        "Items about the same event share a story key. "
+        'A bad line gets {"id", "error"} and the run goes on. Needs no configuration or database.',
+    )
+    cluster.add_argument(
+        "file", nargs="?", default="-", metavar="FILE", help="JSON Lines file, or - for stdin"
+    )
     dbp = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations (also done at every start)")
@@ -94,8 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "poll" and not args.once:
         parser.error("poll needs --once (to poll on schedule, use `briefbot run`)")
-    if args.command == "classify":
-        return _classify(args.file)
+    if args.command in ("classify", "cluster"):
+        return _jsonl(args.command, args.file)
     try:
         settings = _settings(args)
     except ConfigError as exc:
@@ -138,8 +149,11 @@ async def _poll_once(settings: Settings) -> int:
     return 0
 
 
-def _classify(path: str) -> int:
-    from bot.classify_cli import classify_lines
+def _jsonl(command: str, path: str) -> int:
+    if command == "classify":
+        from bot.classify_cli import classify_lines as process
+    else:
+        from bot.cluster_cli import cluster_lines as process
 
     try:
         source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
@@ -147,7 +161,7 @@ def _classify(path: str) -> int:
         print(f"briefbot: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
     with source:
-        for line in classify_lines(source):
+        for line in process(source):
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
     return 0

@@ -29,6 +29,9 @@ CORE = (
     "bot.classify.language",
     "bot.classify_cli",
     "bot.pipeline",
+    "bot.render",
+    "bot.cluster",
+    "bot.cluster_cli",
 )
 FORBIDDEN = ("telegram", "sqlalchemy", "httpx", "apscheduler", "db", "handlers")
 

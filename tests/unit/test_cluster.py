@@ -1,0 +1,135 @@
+"""Stories: the same event from several sources and languages is one story; other events are not."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cluster import CONTINUE_WINDOW, Clusterer, ClusterItem
+from bot.cluster_cli import cluster_lines
+
+ARTICLES = Path(__file__).parents[1] / "data" / "articles"
+T0 = datetime(2025, 11, 3, 8, 0, tzinfo=UTC)
+
+
+def item(
+    id_: str, title: str, summary: str = "", hours: float = 0, source: str = "x", language: str | None = None
+):
+    return ClusterItem(id_, title, summary, T0 + timedelta(hours=hours), source, language)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 5 in progress: the seeds are 8 days apart and share few names; continuing-story "
+    "scoring is not tuned yet (benchmarks/clustering.py)",
+)
+def test_the_two_seed_articles_are_one_story():
+    clusterer = Clusterer()
+    keys = []
+    for path in sorted(ARTICLES.glob("2023-*.txt")):
+        body = re.sub(r"^\s*date \d{4}-\d{2}-\d{2}\s+", "", path.read_text(encoding="utf-8"))
+        when = datetime.fromisoformat(path.name[:10] + "T09:00:00+00:00")
+        keys.append(
+            clusterer.add(ClusterItem(path.stem, body.split(". ")[0], body, when, "seed", "en")).story_key
+        )
+    assert keys[0] == keys[1]
+
+
+def test_one_event_in_three_languages_is_one_story():
+    clusterer = Clusterer()
+    a = clusterer.add(
+        item(
+            "en",
+            "Lithuania closes Medininkai and Šalčininkai border crossings with Belarus",
+            "Interior Minister Agnė Bilotaitė said the two checkpoints will close from 1 December.",
+            source="LRT",
+            language="en",
+        )
+    )
+    b = clusterer.add(
+        item(
+            "ru",
+            "Литва закрывает пункты пропуска Мядининкай и Шальчининкай на границе с Беларусью",
+            "Министр внутренних дел Агне Билотайте сообщила, что КПП закроются с 1 декабря.",
+            hours=3,
+            source="Delfi",
+            language="ru",
+        )
+    )
+    c = clusterer.add(
+        item(
+            "lt",
+            "Lietuva uždaro Medininkų ir Šalčininkų pasienio punktus",
+            "Vidaus reikalų ministrė Agnė Bilotaitė teigė, kad punktai bus uždaryti nuo gruodžio 1 d.",
+            hours=5,
+            source="BNS",
+            language="lt",
+        )
+    )
+    assert a.new_story and not b.new_story and not c.new_story
+    assert a.story_key == b.story_key == c.story_key
+    story = clusterer.stories[a.story_key]
+    assert story.sources == {"LRT", "Delfi", "BNS"}
+    assert len(story.item_ids) == 3
+
+
+def test_different_events_in_the_same_place_are_different_stories():
+    clusterer = Clusterer()
+    first = clusterer.add(
+        item(
+            "a",
+            "Polish border guards detain 20 migrants near Kuźnica",
+            "The group crossed the fence at night.",
+        )
+    )
+    other_topic = clusterer.add(
+        item("b", "Poland's central bank cuts interest rates to 4.5%", "The zloty weakened.", hours=2)
+    )
+    other_country = clusterer.add(
+        item(
+            "c",
+            "Latvia reports drone incursion from Russia near Rēzekne",
+            "The drone crashed in a field.",
+            hours=3,
+        )
+    )
+    assert len({first.story_key, other_topic.story_key, other_country.story_key}) == 3
+
+
+def test_stories_out_of_reach_are_forgotten():
+    clusterer = Clusterer()
+    clusterer.add(item("a", "Lithuania closes Medininkai crossing"))
+    clusterer.add(item("b", "Latvia reinforces Terehova border post", hours=1))
+    assert len(clusterer.stories) == 2
+    assert clusterer.prune(T0 + CONTINUE_WINDOW + timedelta(hours=2)) == 2
+    assert clusterer.stories == {} and clusterer._index == {}
+    # and a new item about the same thing then starts a new story
+    assert clusterer.add(item("c", "Lithuania closes Medininkai crossing", hours=300)).new_story
+
+
+def test_cluster_lines_contract():
+    lines = [
+        json.dumps(
+            {"id": 1, "title": "Lithuania closes Medininkai crossing", "published": "2025-11-03T08:00:00Z"}
+        ),
+        json.dumps(
+            {
+                "id": 2,
+                "title": "Lithuania closes Medininkai crossing",
+                "published": "2025-11-03T09:00:00+02:00",
+            }
+        ),
+        json.dumps({"id": 3, "title": "x", "published": "yesterday"}),
+        json.dumps({"id": 4, "published": "2025-11-03T08:00:00Z"}),
+        "not json",
+    ]
+    out = [json.loads(o) for o in cluster_lines(lines)]
+    assert [o["id"] for o in out] == [1, 2, 3, 4, None]
+    assert out[0]["story"] == out[1]["story"]
+    assert out[2] == {"id": 3, "error": "line 3: published must be an ISO 8601 time"}
+    assert out[3] == {"id": 4, "error": "line 4: needs a title or a summary"}
+    assert out[4]["error"].startswith("line 5: not valid JSON")
