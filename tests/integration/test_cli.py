@@ -68,7 +68,7 @@ def farm(feed_server: FeedServer, tmp_path: Path) -> FeedServer:
 def test_help_documents_every_command(tmp_path):
     result = briefbot("--help", cwd=tmp_path, env=base_env())
     assert result.returncode == 0
-    for command in ("run", "poll", "feeds", "db"):
+    for command in ("run", "poll", "feeds", "classify", "cluster", "db"):
         assert f"    {command} " in result.stdout
     assert "TELEGRAM_BOT_TOKEN" in result.stdout and "DATABASE_URL" in result.stdout
     poll_help = briefbot("poll", "--help", cwd=tmp_path, env=base_env())
