@@ -153,6 +153,7 @@ class Story:
     first_seen: datetime
     last_seen: datetime
     about: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)  #: about or mentioned
     topics: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
@@ -241,9 +242,9 @@ def _names_overlap(a: set[str] | frozenset[str], b: set[str]) -> float:
 
 def score(f: Features, story: Story) -> float:
     """How well an item fits a story, 0…1; 0 when their countries or topics disagree."""
-    if f.about and story.about and not (f.about & story.about):
-        return 0.0
-    if not f.about and not (f.regions & story.about):
+    # Countries must meet, but "about" may differ: a Ukrainian report of EU sanctions on Russia
+    # is about Ukraine by the language prior, an English one about Russia.
+    if not (f.regions & story.regions):
         return 0.0
     if f.topics and story.topics and not (f.topics & story.topics):
         return 0.0
@@ -325,6 +326,7 @@ class Clusterer:
         story.first_seen = min(story.first_seen, item.published)
         story.last_seen = max(story.last_seen, item.published)
         story.about |= f.about or f.regions
+        story.regions |= f.regions
         story.topics |= f.topics
         story.names |= f.names
         story.numbers |= f.numbers
