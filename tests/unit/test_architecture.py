@@ -32,6 +32,7 @@ CORE = (
     "bot.render",
     "bot.cluster",
     "bot.cluster_cli",
+    "bot.briefing",
 )
 FORBIDDEN = ("telegram", "sqlalchemy", "httpx", "apscheduler", "db", "handlers")
 
