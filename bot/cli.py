@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from bot import __version__
-from bot.app import open_database, run, services, sync_feeds
-from bot.clock import SystemClock
 from bot.config import Settings, load_settings
 from bot.errors import BriefbotError, ConfigError, FeedListError
 from bot.log import setup_logging
-from bot.reports import format_feed_health, format_poll
-from db.queries import feeds as feed_queries
+
+# The database, HTTP and scheduler stacks are imported inside the commands that use them: the
+# parse workers are spawned processes that re-import this module, and each would otherwise carry
+# them (~40 MB per worker, measured by benchmarks/ingest.py); `briefbot --help` starts faster too.
 
 log = logging.getLogger("briefbot")
 
@@ -126,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_database, run
+
     if args.command == "db":
         db = open_database(settings)
         db.close()
@@ -142,6 +144,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _poll_once(settings: Settings) -> int:
+    from bot.app import services, sync_feeds
+    from bot.reports import format_poll
+
     async with services(settings) as svc:
         sync_feeds(settings, svc.db, svc.clock)
         summary = await svc.poller.poll_all()
@@ -168,6 +173,11 @@ def _jsonl(command: str, path: str) -> int:
 
 
 def _feeds(settings: Settings, *, as_json: bool) -> int:
+    from bot.app import open_database, sync_feeds
+    from bot.clock import SystemClock
+    from bot.reports import format_feed_health
+    from db.queries import feeds as feed_queries
+
     clock = SystemClock()
     db = open_database(settings)
     try:

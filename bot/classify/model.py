@@ -200,6 +200,11 @@ def load_model() -> Model:
     for name in ("sport", "entertainment", "civil_drone"):
         _add_all(lexicon, _items(contexts.get(name)), ("ctx", name), min_stem=COMMON_MIN_STEM)
 
+    # Entities (places, people, institutions with one id across languages) serve story
+    # clustering, not classification: entities.yaml.
+    for entity_id, forms in (_read("entities").get("entities") or {}).items():
+        _add_all(lexicon, _items(forms), ("entity", str(entity_id)))
+
     syntax = _read("syntax")
     _add_all(lexicon, _items(syntax.get("counterpart")), ("counterpart",), exact=True)
     _add_all(lexicon, _items(syntax.get("coordination")), ("coordination",), exact=True)
