@@ -181,7 +181,8 @@ def features(item: ClusterItem, c: Classification, classifier: Classifier) -> Fe
         if m.payload[2] in ("places", "institutions", "people")
     }
     # The same place or person in any language, by its id in entities.yaml ("#vilnius").
-    names |= {f"#{m.payload[1]}" for m in matches.get("entity", ())}
+    if classifier.model.entities is not None:
+        names |= {f"#{m.payload[1]}" for m in classifier.model.entities.match(tokens).get("entity", ())}
     # Other proper names (Wagner, Eagle S, Bilotaitė): capitalised words inside a sentence that
     # are not country names, which every story of that country shares.
     countries = {
