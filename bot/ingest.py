@@ -223,7 +223,12 @@ def _settle(
 
 
 def _store_many(session: Session, jobs: Sequence[Job]) -> list[tuple[list[int], int]]:
-    return [_store(session, *job) for job in jobs]
+    """Several feeds' results in one transaction; outcomes with nothing to store and no URL or
+    state change (304s, most errors) in one statement."""
+    plain = [job for job in jobs if job[1] is None and not job[3].new_url and not job[3].disable_reason]
+    feed_queries.record_plain_fetches(session, [job[3] for job in plain])
+    done = {id(job) for job in plain}
+    return [([], 0) if id(job) in done else _store(session, *job) for job in jobs]
 
 
 def _store(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import FeedForUpdate, FeedHealth, FeedSpec, FeedUpdateIntent, FetchStatus
@@ -138,6 +139,54 @@ def record_fetch(session: Session, intent: FeedUpdateIntent, title: str | None =
     if intent.disable_reason:
         feed.enabled = False
         feed.disabled_reason = intent.disable_reason
+
+
+def record_plain_fetches(session: Session, intents: Sequence[FeedUpdateIntent]) -> None:
+    """``record_fetch`` for many outcomes that change no URL and disable nothing (304s, most
+    errors), in one executemany UPDATE: a warm pass of 200 feeds is one statement, not 200
+    SELECT + UPDATE pairs. ``None`` keeps the stored value, as in ``record_fetch``."""
+    if not intents:
+        return
+    table = Feed.__table__
+    col = table.c
+
+    def keep(name: str, column: Any) -> Any:
+        return func.coalesce(bindparam(name, type_=column.type), column)
+
+    statement = (
+        update(table)
+        .where(col.id == bindparam("b_id"))
+        .values(
+            last_fetched_at=bindparam("b_fetched", type_=col.last_fetched_at.type),
+            last_status=bindparam("b_status"),
+            consecutive_errors=bindparam("b_errors"),
+            next_fetch_at=bindparam("b_next", type_=col.next_fetch_at.type),
+            last_success_at=keep("b_success", col.last_success_at),
+            last_error=keep("b_error", col.last_error),
+            last_error_at=keep("b_error_at", col.last_error_at),
+            etag=keep("b_etag", col.etag),
+            last_modified=keep("b_last_modified", col.last_modified),
+        )
+    )
+    ok = (FetchStatus.OK, FetchStatus.NOT_MODIFIED)
+    session.execute(
+        statement,
+        [
+            {
+                "b_id": i.feed_id,
+                "b_fetched": i.fetched_at,
+                "b_status": i.http_status,
+                "b_errors": i.consecutive_errors,
+                "b_next": i.next_fetch_at,
+                "b_success": i.fetched_at if i.status in ok else None,
+                "b_error": i.error,
+                "b_error_at": i.fetched_at if i.error else None,
+                "b_etag": i.etag,
+                "b_last_modified": i.last_modified,
+            }
+            for i in intents
+        ],
+    )
 
 
 def feed_health(session: Session) -> list[FeedHealth]:
