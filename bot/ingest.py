@@ -2,11 +2,12 @@
 
     feeds due (db) ─▶ fetch (httpx, bounded) ─▶ parse + classify (process pool, pure)
                  ─▶ decide (timing, pure)
-                 ─▶ one transaction per feed: store entries and their tags + record the outcome (db thread)
+                 ─▶ store entries and their tags + record the outcome (db thread, group commit:
+                    each feed's writes land together; waiting feeds share a transaction)
 
 One broken feed never stops the others: every failure ends as a ``FeedOutcome`` with its error,
 recorded on the feed (last error, consecutive errors, next fetch time). New item ids are
-returned, for the stages that follow (classification, stories, alerts).
+returned, for the stages that follow (stories, alerts); items arrive already tagged.
 """
 
 from __future__ import annotations
