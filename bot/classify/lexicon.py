@@ -60,8 +60,6 @@ class Lexicon:
     stemmer: Stemmer
     _single: dict[str, list[Form]] = field(default_factory=dict)  # key → one-word forms
     _pairs: dict[str, dict[str, list[Form]]] = field(default_factory=dict)  # key1 → key2 → longer forms
-    _single_cache: dict[str, tuple[Form, ...]] = field(default_factory=dict)
-    _heads_cache: dict[str, dict[str, tuple[Form, ...]]] = field(default_factory=dict)
     _keys_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _entries: dict[str, tuple[tuple[Form, ...], dict[str, tuple[Form, ...]]]] = field(default_factory=dict)
     size: int = 0
@@ -106,8 +104,6 @@ class Lexicon:
             for k1 in keys[0]:
                 for k2 in keys[1]:
                     self._pairs.setdefault(k1, {}).setdefault(k2, []).append(form)
-        self._single_cache.clear()
-        self._heads_cache.clear()
         self._entries.clear()
         self.size += 1
         return form
@@ -124,18 +120,13 @@ class Lexicon:
 
     def _heads(self, word: str) -> dict[str, tuple[Form, ...]]:
         """Longer forms whose first word fits ``word``, by the key their second word needs."""
-        found = self._heads_cache.get(word)
-        if found is None:
-            merged: dict[str, dict[Any, Form]] = {}
-            for k1 in self._token_keys(word):
-                for k2, forms in self._pairs.get(k1, {}).items():
-                    bucket = merged.setdefault(k2, {})
-                    for form in forms:  # forms that would match the same words the same way: one
-                        bucket.setdefault((form.payload, form.keys[1:], form.case), form)
-            found = {k2: tuple(bucket.values()) for k2, bucket in merged.items()}
-            if len(self._heads_cache) < 300_000:
-                self._heads_cache[word] = found
-        return found
+        merged: dict[str, dict[Any, Form]] = {}
+        for k1 in self._token_keys(word):
+            for k2, forms in self._pairs.get(k1, {}).items():
+                bucket = merged.setdefault(k2, {})
+                for form in forms:  # forms that would match the same words the same way: one
+                    bucket.setdefault((form.payload, form.keys[1:], form.case), form)
+        return {k2: tuple(bucket.values()) for k2, bucket in merged.items()}
 
     def _entry(self, word: str) -> tuple[tuple[Form, ...], dict[str, tuple[Form, ...]]]:
         """Everything the matcher needs about one text word, computed once per word."""
@@ -145,17 +136,13 @@ class Lexicon:
         return entry
 
     def _singles(self, word: str) -> tuple[Form, ...]:
-        found = self._single_cache.get(word)
-        if found is None:
-            by_payload: dict[Any, Form] = {}
-            for key in self._token_keys(word):
-                for form in self._single.get(key, ()):
-                    # One form per payload and capitalisation rule: "NATO", "NATO's", "Nato"…
-                    by_payload.setdefault((form.payload, form.case, form.upper), form)
-            found = tuple(by_payload.values())
-            if len(self._single_cache) < 300_000:
-                self._single_cache[word] = found
-        return found
+        """One-word forms that fit ``word``."""
+        by_payload: dict[Any, Form] = {}
+        for key in self._token_keys(word):
+            for form in self._single.get(key, ()):
+                # One form per payload and capitalisation rule: "NATO", "NATO's", "Nato"…
+                by_payload.setdefault((form.payload, form.case, form.upper), form)
+        return tuple(by_payload.values())
 
     def match(self, tokens: Tokens) -> dict[str, list[Match]]:
         """Every match, by family, without duplicates: a token that matches several forms with
