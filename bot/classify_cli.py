@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.classify import Classifier
 from bot.domain import Classification
+from bot.jsonl import read_items
 
 
 def as_json(item_id: Any, c: Classification) -> dict[str, Any]:
@@ -32,29 +33,10 @@ def as_json(item_id: Any, c: Classification) -> dict[str, Any]:
 def classify_lines(lines: Iterable[str], classifier: Classifier | None = None) -> Iterator[str]:
     """One output line per non-blank input line."""
     classifier = classifier or Classifier()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    for line in read_items(lines, ("title", "summary", "language")):
+        if isinstance(line, str):
+            yield line
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield json.dumps({"id": None, "error": f"line {number}: not valid JSON ({exc.msg})"})
-            continue
-        if not isinstance(obj, dict):
-            yield json.dumps({"id": None, "error": f"line {number}: expected a JSON object"})
-            continue
-        item_id = obj.get("id")
-        title, summary, language = obj.get("title"), obj.get("summary"), obj.get("language")
-        bad = [
-            k
-            for k, v in (("title", title), ("summary", summary), ("language", language))
-            if v is not None and not isinstance(v, str)
-        ]
-        if bad:
-            yield json.dumps({"id": item_id, "error": f"line {number}: {', '.join(bad)} must be text"})
-            continue
-        if not (title or "").strip() and not (summary or "").strip():
-            yield json.dumps({"id": item_id, "error": f"line {number}: needs a title or a summary"})
-            continue
-        result = classifier.classify(title or "", summary or "", language)
-        yield json.dumps(as_json(item_id, result), ensure_ascii=False)
+        t = line.texts
+        result = classifier.classify(t["title"] or "", t["summary"] or "", t["language"])
+        yield json.dumps(as_json(line.id, result), ensure_ascii=False)

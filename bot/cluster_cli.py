@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from bot.cluster import Clusterer, ClusterItem
+from bot.jsonl import error, read_items
 
 
 def _when(value: object) -> datetime | None:
@@ -27,38 +28,22 @@ def _when(value: object) -> datetime | None:
 
 def cluster_lines(lines: Iterable[str], clusterer: Clusterer | None = None) -> Iterator[str]:
     clusterer = clusterer or Clusterer()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    for line in read_items(lines, ("title", "summary", "source", "url", "language")):
+        if isinstance(line, str):
+            yield line
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield json.dumps({"id": None, "error": f"line {number}: not valid JSON ({exc.msg})"})
-            continue
-        if not isinstance(obj, dict):
-            yield json.dumps({"id": None, "error": f"line {number}: expected a JSON object"})
-            continue
-        item_id = obj.get("id")
-        texts = {k: obj.get(k) for k in ("title", "summary", "source", "url", "language")}
-        bad = [k for k, v in texts.items() if v is not None and not isinstance(v, str)]
-        if bad:
-            yield json.dumps({"id": item_id, "error": f"line {number}: {', '.join(bad)} must be text"})
-            continue
-        if not (texts["title"] or "").strip() and not (texts["summary"] or "").strip():
-            yield json.dumps({"id": item_id, "error": f"line {number}: needs a title or a summary"})
-            continue
-        published = _when(obj.get("published"))
+        published = _when(line.raw.get("published"))
         if published is None:
-            yield json.dumps({"id": item_id, "error": f"line {number}: published must be an ISO 8601 time"})
+            yield error(line.id, line.number, "published must be an ISO 8601 time")
             continue
+        t = line.texts
         item = ClusterItem(
-            id=str(item_id) if item_id is not None else f"line-{number}",
-            title=texts["title"] or "",
-            summary=texts["summary"] or "",
+            id=str(line.id) if line.id is not None else f"line-{line.number}",
+            title=t["title"] or "",
+            summary=t["summary"] or "",
             published=published,
-            source=texts["source"] or "",
-            language=texts["language"],
-            url=texts["url"],
+            source=t["source"] or "",
+            language=t["language"],
+            url=t["url"],
         )
-        assignment = clusterer.add(item)
-        yield json.dumps({"id": item_id, "story": assignment.story_key})
+        yield json.dumps({"id": line.id, "story": clusterer.add(item).story_key})
