@@ -30,8 +30,9 @@ from db.queries import feeds as feed_queries
 log = logging.getLogger(__name__)
 
 NO_TOKEN_HINT = (
-    "Telegram is off: no TELEGRAM_BOT_TOKEN. Briefbot polls and stores, and `briefbot feeds` shows "
-    "them; to add the bot, put TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env and restart."
+    "Telegram is off: no TELEGRAM_BOT_TOKEN. Briefbot polls and stores; `briefbot status lithuania` "
+    "and `briefbot feeds` show the results. To add the bot, put TELEGRAM_BOT_TOKEN=<token from "
+    "@BotFather> in .env and restart."
 )
 
 
@@ -108,6 +109,8 @@ async def services(
             default_interval=settings.poll_interval,
             parse_executor=pool,
         )
+        # Items stored before stories existed (or by an older version) join stories now.
+        await database.run(poller.stories.backfill, clock.now())
         yield Services(settings, database, fetcher, poller, clock)
     finally:
         await fetcher.aclose()

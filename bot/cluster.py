@@ -22,12 +22,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from bot.classify import Classifier
-from bot.classify.text import fold, tokenize
-from bot.domain import Classification, RegionRole
+from bot.classify import Classifier, Matches
+from bot.classify.model import Model
+from bot.classify.text import Tokens, fold
+from bot.domain import Classification, RegionRole, Severity
 
 # Tuned numbers and where they come from: a grid on tests/data/clusters.jsonl with
 # benchmarks/clustering.py (2025-11-25: pairwise precision 1.00, recall 0.83, F1 0.91 once names
@@ -36,6 +38,7 @@ WINDOW = timedelta(hours=72)  # issue 5: an event's reports arrive within three 
 CONTINUE_WINDOW = timedelta(days=10)  # a continuing story (the seeds, 8 days apart)
 JOIN_SCORE = 0.5  # fits: join (at 0.45: F1 0.92 but precision 0.93; at 0.5: precision 1.00)
 CONTINUE_SCORE = 0.7  # fits very well: join even after WINDOW
+MERGE_SCORE = 0.55  # an item that fits two stories this well makes them one (F1 0.90 -> 0.93)
 NAME_MATCH = 85  # rapidfuzz ratio at which two folded names are the same name (Wagner/vagner)
 NAME_PREFIX = 5  # …or a shared beginning this long: inflected forms (Rēzekne/Резекненском)
 WEIGHTS = {"names": 0.45, "words": 0.3, "numbers": 0.1, "topics": 0.1}
@@ -138,6 +141,8 @@ class ClusterItem:
 
 @dataclass(frozen=True, slots=True)
 class Features:
+    """What the clusterer needs of one item. Picklable: made in the parse workers."""
+
     about: frozenset[str]
     regions: frozenset[str]
     topics: frozenset[str]
@@ -145,6 +150,7 @@ class Features:
     numbers: frozenset[str]
     words: frozenset[str]  #: folded content words (compared within one language)
     language: str
+    severity: Severity = Severity.LOW
 
 
 @dataclass
@@ -158,9 +164,78 @@ class Story:
     names: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     words: dict[str, set[str]] = field(default_factory=dict)  #: language → content words
-    item_ids: list[str] = field(default_factory=list)
+    item_count: int = 0
     sources: set[str] = field(default_factory=set)
-    titles: list[tuple[str, str]] = field(default_factory=list)  #: (language, title)
+    #: language → (title, url) of the story's first item in that language
+    titles: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    topic_counts: Counter[str] = field(default_factory=Counter)
+    about_counts: Counter[str] = field(default_factory=Counter)
+    severity: Severity = Severity.LOW
+    id: int | None = None  #: the database row, once stored (set by the edge that stores it)
+
+    @property
+    def title(self) -> str:
+        """The representative title: English when there is one, else the first item's."""
+        return self.title_for("en")[0]
+
+    def title_for(self, language: str | None) -> tuple[str, str | None]:
+        """(title, url) in ``language`` when the story has it, else English, else the first."""
+        for lang in (language, "en"):
+            if lang and lang in self.titles:
+                return self.titles[lang]
+        return next(iter(self.titles.values()), ("", None))
+
+    def ranked_topics(self) -> list[str]:
+        """Topics, most reported first (the first is the story's main topic)."""
+        return [t for t, _ in sorted(self.topic_counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def ranked_about(self) -> list[str]:
+        return [r for r, _ in sorted(self.about_counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def state(self) -> dict[str, Any]:
+        """What the clusterer needs to pick this story up again after a restart (JSON)."""
+        return {
+            "regions": sorted(self.regions),
+            "names": sorted(self.names),
+            "numbers": sorted(self.numbers),
+            "words": {lang: sorted(w) for lang, w in self.words.items()},
+            "sources": sorted(self.sources),
+            "topic_counts": dict(self.topic_counts),
+            "about_counts": dict(self.about_counts),
+            "titles": {lang: list(t) for lang, t in self.titles.items()},
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        key: str,
+        first_seen: datetime,
+        last_seen: datetime,
+        item_count: int,
+        severity: str | None,
+        state: dict[str, Any],
+        id: int | None = None,
+    ) -> Story:
+        topic_counts = Counter({str(k): int(v) for k, v in (state.get("topic_counts") or {}).items()})
+        about_counts = Counter({str(k): int(v) for k, v in (state.get("about_counts") or {}).items()})
+        return cls(
+            key=key,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            about=set(about_counts),
+            regions=set(state.get("regions") or ()),
+            topics=set(topic_counts),
+            names=set(state.get("names") or ()),
+            numbers=set(state.get("numbers") or ()),
+            words={lang: set(w) for lang, w in (state.get("words") or {}).items()},
+            item_count=item_count,
+            sources=set(state.get("sources") or ()),
+            titles={lang: (t[0], t[1]) for lang, t in (state.get("titles") or {}).items()},
+            topic_counts=topic_counts,
+            about_counts=about_counts,
+            severity=Severity(severity) if severity else Severity.LOW,
+            id=id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,20 +244,26 @@ class StoryAssignment:
     story_key: str
     new_story: bool
     score: float
+    merged: tuple[Story, ...] = ()  #: stories this item bridged into ``story_key`` (now gone)
 
 
-def features(item: ClusterItem, c: Classification, classifier: Classifier) -> Features:
-    """What identifies the item's event, in a form that compares across languages."""
-    tokens = tokenize(item.title, item.summary)
-    matches = classifier.model.lexicon.match(tokens)
+def analyse(
+    classifier: Classifier, title: str, summary: str = "", language: str | None = None
+) -> tuple[Classification, Features]:
+    """Classify an item and take its clustering features from the same pass over the text."""
+    c, tokens, matches = classifier.analyse(title, summary, language)
+    return c, _features(tokens, matches, c, classifier.model, f"{title} {summary}")
+
+
+def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model, text: str) -> Features:
     names = {
         fold(tokens.span(m.start, m.end))
         for m in matches.get("region", ())
         if m.payload[2] in ("places", "institutions", "people")
     }
     # The same place or person in any language, by its id in entities.yaml ("#vilnius").
-    if classifier.model.entities is not None:
-        names |= {f"#{m.payload[1]}" for m in classifier.model.entities.match(tokens).get("entity", ())}
+    if model.entities is not None:
+        names |= {f"#{m.payload[1]}" for m in model.entities.match(tokens).get("entity", ())}
     # Other proper names (Wagner, Eagle S, Bilotaitė): capitalised words inside a sentence that
     # are not country names, which every story of that country shares.
     countries = {
@@ -200,9 +281,9 @@ def features(item: ClusterItem, c: Classification, classifier: Classifier) -> Fe
         and i not in countries
         and not surface.isupper()
         and tokens.folds[i] not in _NOT_NAMES
-        and tokens.folds[i] not in classifier.model.not_given_names
+        and tokens.folds[i] not in model.not_given_names
     }
-    numbers = {re.sub(r"[\s.,]", "", n) for n in _NUMBER.findall(f"{item.title} {item.summary}")}
+    numbers = {re.sub(r"[\s.,]", "", n) for n in _NUMBER.findall(text)}
     numbers = {n for n in numbers if len(n) >= 2 and not (len(n) == 4 and n.startswith(("19", "20")))}
     # Words of the title and the first two sentences: what the report is about, not background.
     lead = {i for i, sentence in enumerate(tokens.sentences) if sentence <= 2}
@@ -219,6 +300,7 @@ def features(item: ClusterItem, c: Classification, classifier: Classifier) -> Fe
         numbers=frozenset(numbers),
         words=frozenset(words),
         language=c.language,
+        severity=c.severity,
     )
 
 
@@ -229,19 +311,24 @@ def _overlap(a: Iterable[str], b: Iterable[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def _same_name(x: str, y: str) -> bool:
-    """One name in two spellings or inflections: "wagner"/"vagner", "rezekne"/"rezeknenskom"."""
-    if x[0] == "#" or y[0] == "#":  # entity ids compare exactly
-        return x == y
-    if len(x) >= NAME_PREFIX and len(y) >= NAME_PREFIX and x[:NAME_PREFIX] == y[:NAME_PREFIX]:
-        return True
-    return fuzz.ratio(x, y) >= NAME_MATCH
-
-
 def _names_overlap(a: set[str] | frozenset[str], b: set[str]) -> float:
+    """Share of the smaller side's names found in the other. One name in two spellings or
+    inflections counts ("wagner"/"vagner", "rezekne"/"rezeknenskom"): exact first, then a shared
+    beginning, then rapidfuzz over the rest in one C call. Entity ids ("#vilnius") are exact."""
     if not a or not b:
         return 0.0
-    hits = sum(1 for x in a if x in b or any(_same_name(x, y) for y in b))
+    plain = [y for y in b if y[0] != "#"]
+    prefixes = {y[:NAME_PREFIX] for y in plain if len(y) >= NAME_PREFIX}
+    hits = 0
+    for x in a:
+        if x in b:
+            hits += 1
+        elif x[0] == "#" or not plain:
+            continue
+        elif (len(x) >= NAME_PREFIX and x[:NAME_PREFIX] in prefixes) or process.extractOne(
+            x, plain, scorer=fuzz.ratio, score_cutoff=NAME_MATCH
+        ):
+            hits += 1
     return hits / min(len(a), len(b))
 
 
@@ -282,14 +369,18 @@ class Clusterer:
         CONTINUE_WINDOW), so memory and candidate lists stay bounded. Returns how many."""
         old = [k for k, s in self.stories.items() if now - s.last_seen > CONTINUE_WINDOW]
         for key in old:
-            story = self.stories.pop(key)
-            for index_key in story.names | {f"@{code}" for code in story.about}:
-                keys = self._index.get(index_key)
-                if keys is not None:
-                    keys.discard(key)
-                    if not keys:
-                        del self._index[index_key]
+            self._forget(key)
         return len(old)
+
+    def _forget(self, key: str) -> Story:
+        story = self.stories.pop(key)
+        for index_key in story.names | {f"@{code}" for code in story.about}:
+            keys = self._index.get(index_key)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._index[index_key]
+        return story
 
     def _keys(self, f: Features) -> set[str]:
         return set(f.names) | {f"@{code}" for code in (f.about or f.regions)}
@@ -306,41 +397,96 @@ class Clusterer:
                 stories.append(story)
         return stories
 
-    def add(self, item: ClusterItem, classification: Classification | None = None) -> StoryAssignment:
-        c = classification or self.classifier.classify(item.title, item.summary, item.language)
-        f = features(item, c, self.classifier)
-        best, best_score = None, 0.0
+    def restore(self, stories: Iterable[Story]) -> None:
+        """Take up stories kept elsewhere (the database) as if their items had been added."""
+        for story in stories:
+            self.stories[story.key] = story
+            for key in story.names | {f"@{code}" for code in story.about}:
+                self._index.setdefault(key, set()).add(story.key)
+            if self._latest is None or story.last_seen > self._latest:
+                self._latest = story.last_seen
+
+    def add(self, item: ClusterItem, features: Features | None = None) -> StoryAssignment:
+        """Put ``item`` in the story it fits, or a new one. ``features`` when already computed
+        (ingest computes them in the parse workers with the classification)."""
+        f = features or analyse(self.classifier, item.title, item.summary, item.language)[1]
+        fits: list[tuple[float, Story]] = []
         for story in self._candidates(f, item.published):
             s = score(f, story)
             recent = abs(item.published - story.last_seen) <= WINDOW
-            if ((s >= JOIN_SCORE and recent) or s >= CONTINUE_SCORE) and s > best_score:
-                best, best_score = story, s
-        new = best is None
-        if best is None:
-            best = Story(key=story_key(item), first_seen=item.published, last_seen=item.published)
+            if (s >= JOIN_SCORE and recent) or s >= CONTINUE_SCORE:
+                fits.append((s, story))
+        fits.sort(key=lambda fit: (-fit[0], fit[1].first_seen, fit[1].key))
+        if fits:
+            best_score, best = fits[0]
+            new = False
+        else:
+            best_score, best = (
+                0.0,
+                Story(key=story_key(item), first_seen=item.published, last_seen=item.published),
+            )
             self.stories[best.key] = best
+            new = True
         self._absorb(best, item, f)
+        # An item that fits two stories bridges them: reports of one event that arrived in an
+        # order where they did not meet directly (a Lithuanian and a Russian report, then the
+        # English one that shares words with both) become one story again.
+        merged = []
+        for s, other in fits[1:]:
+            if s >= MERGE_SCORE:
+                self._merge(best, other)
+                merged.append(other)
         self._added += 1
         if self._latest is None or item.published > self._latest:
             self._latest = item.published
         if self._added % 500 == 0:
             self.prune(self._latest)
-        return StoryAssignment(item.id, best.key, new, best_score)
+        return StoryAssignment(item.id, best.key, new, best_score, tuple(merged))
+
+    def _merge(self, into: Story, other: Story) -> None:
+        self._forget(other.key)
+        into.first_seen = min(into.first_seen, other.first_seen)
+        into.last_seen = max(into.last_seen, other.last_seen)
+        into.about |= other.about
+        into.about_counts.update(other.about_counts)
+        into.regions |= other.regions
+        into.topics |= other.topics
+        into.topic_counts.update(other.topic_counts)
+        into.names |= other.names
+        into.numbers |= other.numbers
+        for language, words in other.words.items():
+            mine = into.words.setdefault(language, set())
+            if len(mine) < MAX_WORDS:
+                mine |= words
+        into.item_count += other.item_count
+        into.sources |= other.sources
+        for language, title in other.titles.items():
+            into.titles.setdefault(language, title)
+        if other.severity.rank > into.severity.rank:
+            into.severity = other.severity
+        for key in into.names | {f"@{code}" for code in into.about}:
+            self._index.setdefault(key, set()).add(into.key)
 
     def _absorb(self, story: Story, item: ClusterItem, f: Features) -> None:
         story.first_seen = min(story.first_seen, item.published)
         story.last_seen = max(story.last_seen, item.published)
-        story.about |= f.about or f.regions
+        about = f.about or f.regions
+        story.about |= about
+        story.about_counts.update(about)
         story.regions |= f.regions
         story.topics |= f.topics
+        story.topic_counts.update(f.topics)
         story.names |= f.names
         story.numbers |= f.numbers
         words = story.words.setdefault(f.language, set())
         if len(words) < MAX_WORDS:
             words |= f.words
-        story.item_ids.append(item.id)
+        story.item_count += 1
         story.sources.add(item.source)
-        story.titles.append((f.language, item.title))
+        if f.language not in story.titles and item.title:
+            story.titles[f.language] = (item.title, item.url)
+        if f.severity.rank > story.severity.rank:
+            story.severity = f.severity
         for key in self._keys(f):
             self._index.setdefault(key, set()).add(story.key)
 

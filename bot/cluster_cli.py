@@ -2,7 +2,8 @@
 
 Input lines: ``{"id", "title", "summary", "published", "source", "url", "language"}``
 (``published`` ISO 8601; ``language`` optional). Items are grouped in the order given, as they
-would arrive. A line that is not a JSON object, has neither title nor summary, or has no valid
+would arrive. The answers are written when the input ends: a later item can show that two
+stories were one (it bridges them), and every line then names the story they became. A line that is not a JSON object, has neither title nor summary, or has no valid
 ``published`` time gets ``{"id": ..., "error": "..."}`` and the run goes on.
 """
 
@@ -28,13 +29,15 @@ def _when(value: object) -> datetime | None:
 
 def cluster_lines(lines: Iterable[str], clusterer: Clusterer | None = None) -> Iterator[str]:
     clusterer = clusterer or Clusterer()
+    out: list[str | tuple[object, str]] = []  # an error line, or (id, story key)
+    renamed: dict[str, str] = {}
     for line in read_items(lines, ("title", "summary", "source", "url", "language")):
         if isinstance(line, str):
-            yield line
+            out.append(line)
             continue
         published = _when(line.raw.get("published"))
         if published is None:
-            yield error(line.id, line.number, "published must be an ISO 8601 time")
+            out.append(error(line.id, line.number, "published must be an ISO 8601 time"))
             continue
         t = line.texts
         item = ClusterItem(
@@ -46,4 +49,15 @@ def cluster_lines(lines: Iterable[str], clusterer: Clusterer | None = None) -> I
             language=t["language"],
             url=t["url"],
         )
-        yield json.dumps({"id": line.id, "story": clusterer.add(item).story_key})
+        assignment = clusterer.add(item)
+        out.append((line.id, assignment.story_key))
+        for gone in assignment.merged:
+            renamed[gone.key] = assignment.story_key
+    for entry in out:
+        if isinstance(entry, str):
+            yield entry
+            continue
+        item_id, key = entry
+        while key in renamed:
+            key = renamed[key]
+        yield json.dumps({"id": item_id, "story": key})

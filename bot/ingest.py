@@ -7,7 +7,7 @@
 
 One broken feed never stops the others: every failure ends as a ``FeedOutcome`` with its error,
 recorded on the feed (last error, consecutive errors, next fetch time). New item ids are
-returned, for the stages that follow (stories, alerts); items arrive already tagged.
+returned, for the stage that follows (alerts); items arrive tagged and in their story.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.cluster import Features
 from bot.domain import Classification, FeedForUpdate, FeedOutcome, FeedUpdateIntent, FetchStatus, ParsedFeed
 from bot.errors import ParseError, StorageError
 from bot.fetch import Fetcher
 from bot.pipeline import analyse_feed
+from bot.stories import StoryKeeper
 from bot.timing import decide_update
 from db.engine import Database
 from db.queries import feeds as feed_queries
@@ -64,6 +66,7 @@ class Poller:
     default_interval: int
     parse_executor: Executor | None = None
     rng: random.Random = field(default_factory=random.Random)
+    stories: StoryKeeper = field(default_factory=StoryKeeper)
 
     async def poll_due(self) -> PollSummary:
         """Poll the feeds whose next fetch time has come (the scheduler's job)."""
@@ -78,7 +81,7 @@ class Poller:
     async def poll(self, feeds: Sequence[FeedForUpdate]) -> PollSummary:
         started = self.clock.now()
         gate = asyncio.Semaphore(max(1, self.fetcher.limits.concurrency))
-        writer = _GroupCommit(self.db)
+        writer = _GroupCommit(self.db, self.stories)
 
         async def one(feed: FeedForUpdate) -> FeedOutcome:
             async with gate:
@@ -106,10 +109,11 @@ class Poller:
         now = self.clock.now()
         parsed: ParsedFeed | None = None
         tags: dict[str, Classification] = {}
+        features: dict[str, Features] = {}
         parse_error = None
         if result.status is FetchStatus.OK and result.body is not None:
             try:
-                parsed, tags = await self._analyse(feed, result.body, now, result.content_type)
+                parsed, tags, features = await self._analyse(feed, result.body, now, result.content_type)
             except ParseError as exc:
                 parse_error = exc.reason
             except Exception as exc:  # a crashed worker (BrokenProcessPool), a parser bug
@@ -117,9 +121,13 @@ class Poller:
                 parse_error = f"could not be parsed: {type(exc).__name__}: {exc}"
         intent = decide_update(feed, result, now, self.default_interval, error=parse_error, rng=self.rng)
         try:
-            job = (feed, parsed, tags, intent)
-            new_ids, updated = await (writer.store(job) if writer else self.db.run(_store, *job))
+            job = (feed, parsed, tags, features, intent)
+            if writer is not None:
+                new_ids, updated = await writer.store(job)
+            else:
+                new_ids, updated = await self.db.run(_store, self.stories, *job)
         except StorageError as exc:
+            self.stories.invalidate()
             log.error("poll.store_failed feed=%s error=%s", feed.url, exc)
             return FeedOutcome(feed.id, feed.name, feed.url, FetchStatus.ERROR, error=f"not stored: {exc}")
         outcome = FeedOutcome(
@@ -148,7 +156,7 @@ class Poller:
 
     async def _analyse(
         self, feed: FeedForUpdate, body: bytes, now: datetime, content_type: str | None
-    ) -> tuple[ParsedFeed, dict[str, Classification]]:
+    ) -> tuple[ParsedFeed, dict[str, Classification], dict[str, Features]]:
         job = functools.partial(
             analyse_feed,
             body,
@@ -161,7 +169,9 @@ class Poller:
         return await loop.run_in_executor(self.parse_executor, job)
 
 
-Job = tuple[FeedForUpdate, "ParsedFeed | None", dict[str, Classification], FeedUpdateIntent]
+Job = tuple[
+    FeedForUpdate, "ParsedFeed | None", dict[str, Classification], dict[str, Features], FeedUpdateIntent
+]
 
 
 class _GroupCommit:
@@ -172,8 +182,9 @@ class _GroupCommit:
 
     MAX_BATCH = 64
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, stories: StoryKeeper) -> None:
         self.db = db
+        self.stories = stories
         self.queue: asyncio.Queue[tuple[Job, asyncio.Future[tuple[list[int], int]]]] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
 
@@ -190,12 +201,15 @@ class _GroupCommit:
             while not self.queue.empty() and len(batch) < self.MAX_BATCH:
                 batch.append(self.queue.get_nowait())
             try:
-                results = await self.db.run(_store_many, [job for job, _ in batch])
+                results = await self.db.run(_store_many, self.stories, [job for job, _ in batch])
             except StorageError:
+                # The rolled-back stories are still in the clusterer's memory: reload them.
+                self.stories.invalidate()
                 for job, future in batch:
                     try:
-                        _settle(future, result=await self.db.run(_store, *job))
+                        _settle(future, result=await self.db.run(_store, self.stories, *job))
                     except StorageError as exc:
+                        self.stories.invalidate()
                         _settle(future, error=exc)
                 continue
             except BaseException as exc:  # never leave a feed waiting for an answer
@@ -223,28 +237,37 @@ def _settle(
         future.set_result(result)  # type: ignore[arg-type]
 
 
-def _store_many(session: Session, jobs: Sequence[Job]) -> list[tuple[list[int], int]]:
+def _store_many(session: Session, stories: StoryKeeper, jobs: Sequence[Job]) -> list[tuple[list[int], int]]:
     """Several feeds' results in one transaction; outcomes with nothing to store and no URL or
     state change (304s, most errors) in one statement."""
-    plain = [job for job in jobs if job[1] is None and not job[3].new_url and not job[3].disable_reason]
-    feed_queries.record_plain_fetches(session, [job[3] for job in plain])
+    plain = [job for job in jobs if job[1] is None and not job[4].new_url and not job[4].disable_reason]
+    feed_queries.record_plain_fetches(session, [job[4] for job in plain])
     done = {id(job) for job in plain}
-    return [([], 0) if id(job) in done else _store(session, *job) for job in jobs]
+    return [([], 0) if id(job) in done else _store(session, stories, *job) for job in jobs]
 
 
 def _store(
     session: Session,
+    stories: StoryKeeper,
     feed: FeedForUpdate,
     parsed: ParsedFeed | None,
     tags: dict[str, Classification],
+    features: dict[str, Features],
     intent: FeedUpdateIntent,
 ) -> tuple[list[int], int]:
-    """One transaction: the feed's new entries, their tags and the fetch outcome land together."""
+    """One transaction: the feed's new entries, their tags, their stories and the fetch outcome
+    land together."""
     new_ids: list[int] = []
     updated = 0
     if parsed is not None:
         new_ids, updated = item_queries.store_entries(
-            session, feed.id, feed.language, parsed.entries, intent.fetched_at, tags
+            session,
+            feed.id,
+            feed.language,
+            parsed.entries,
+            intent.fetched_at,
+            tags,
+            assign=lambda fresh: stories.assign(session, feed.id, fresh, features, intent.fetched_at),
         )
     feed_queries.record_fetch(session, intent, title=parsed.title if parsed else None)
     return new_ids, updated

@@ -82,18 +82,44 @@ class Feed(Base):
 
 
 class Story(Base):
+    """One event, reported by one or more items (bot/cluster.py groups them)."""
+
     __tablename__ = "stories"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(Text)
-    first_seen_at: Mapped[datetime] = mapped_column(index=True)
-    last_seen_at: Mapped[datetime] = mapped_column(index=True)
-    regions: Mapped[list[Any]] = mapped_column(default=list)
-    topics: Mapped[list[Any]] = mapped_column(default=list)
+    title: Mapped[str] = mapped_column(Text)  #: representative: English when there is one
+    url: Mapped[str | None] = mapped_column(String(2048))  #: link of the representative item
+    first_seen_at: Mapped[datetime] = mapped_column(index=True)  #: earliest item published
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)  #: latest item published
+    regions: Mapped[list[Any]] = mapped_column(default=list)  #: about, most reported first
+    topics: Mapped[list[Any]] = mapped_column(default=list)  #: most reported first
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     source_count: Mapped[int] = mapped_column(Integer, default=0)
-    severity: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[str | None] = mapped_column(String(16))  #: the highest of its items
+    #: the clusterer's memory of the story (names, numbers, words, titles by language): JSON
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime | None] = mapped_column(index=True)  #: when we first stored it
+    updated_at: Mapped[datetime | None]
+
+
+class StoryTag(Base):
+    """A story's regions (about) and topics, with its times: what /status and digests select on.
+    Denormalised from ``stories`` so "latest stories about LT" is one index range."""
+
+    __tablename__ = "story_tags"
+    __table_args__ = (
+        UniqueConstraint("story_id", "kind", "value"),
+        Index("ix_story_tags_kind_value_last_seen_at", "kind", "value", "last_seen_at"),
+        Index("ix_story_tags_kind_value_first_seen_at", "kind", "value", "first_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  #: "region" | "topic"
+    value: Mapped[str] = mapped_column(String(32))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
 
 
 class Item(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,12 +63,15 @@ def store_entries(
     entries: Sequence[Entry],
     now: datetime,
     tags: Mapping[str, Classification] | None = None,
+    assign: Callable[[list[Entry]], Mapping[str, int]] | None = None,
 ) -> tuple[list[int], int]:
     """Store ``entries`` of one feed with their tags; returns (ids of new items, number updated).
 
     The same GUID twice (a re-poll, or a re-publication) is stored once. When a known entry's
     content changed (a corrected title, an updated summary), the row and its tags are updated in
     place and it is not new: later stages (stories, alerts) pick up only new rows.
+    ``assign`` is given the new entries and returns GUID → story id (bot/stories.py), in the
+    same transaction, so an item and its story land together.
     """
     if not entries:
         return [], 0
@@ -84,6 +87,7 @@ def store_entries(
             known[guid] = (item_id, digest)
 
     fresh = [e for g, e in by_guid.items() if g not in known]
+    story_ids = assign(fresh) if assign is not None and fresh else {}
     rows = []
     for e in fresh:
         c = tags.get(e.guid)
@@ -100,6 +104,7 @@ def store_entries(
                 "fetched_at": now,
                 "content_hash": e.content_hash,
                 "severity": c.severity.value if c else None,
+                "story_id": story_ids.get(e.guid),
                 "classified_at": now if c else None,
             }
         )

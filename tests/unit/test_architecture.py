@@ -33,6 +33,7 @@ CORE = (
     "bot.cluster",
     "bot.cluster_cli",
     "bot.briefing",
+    "bot.charts",
     "bot.jsonl",
 )
 FORBIDDEN = ("telegram", "sqlalchemy", "httpx", "apscheduler", "db", "handlers")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cluster import CONTINUE_WINDOW, Clusterer, ClusterItem
+from bot.cluster import CONTINUE_WINDOW, Clusterer, ClusterItem, Story
 from bot.cluster_cli import cluster_lines
 
 ARTICLES = Path(__file__).parents[1] / "data" / "articles"
@@ -74,7 +74,7 @@ def test_one_event_in_three_languages_is_one_story():
     assert a.story_key == b.story_key == c.story_key
     story = clusterer.stories[a.story_key]
     assert story.sources == {"LRT", "Delfi", "BNS"}
-    assert len(story.item_ids) == 3
+    assert story.item_count == 3
 
 
 def test_different_events_in_the_same_place_are_different_stories():
@@ -133,3 +133,83 @@ def test_cluster_lines_contract():
     assert out[2] == {"id": 3, "error": "line 3: published must be an ISO 8601 time"}
     assert out[3] == {"id": 4, "error": "line 4: needs a title or a summary"}
     assert out[4]["error"].startswith("line 5: not valid JSON")
+
+
+CLUSTERS = Path(__file__).parents[1] / "data" / "clusters.jsonl"
+
+
+def labelled(*ids: str) -> list[ClusterItem]:
+    rows = {}
+    for line in CLUSTERS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            it = json.loads(line)
+            rows[it["id"]] = it
+    return [
+        ClusterItem(
+            i,
+            rows[i]["title"],
+            rows[i]["summary"],
+            datetime.fromisoformat(rows[i]["published"].replace("Z", "+00:00")),
+            rows[i]["source"],
+            rows[i]["language"],
+            rows[i]["url"],
+        )
+        for i in ids
+    ]
+
+
+def test_an_item_that_fits_two_stories_merges_them():
+    lt, ru, en = labelled("c01-b", "c01-c", "c01-a")  # lt and ru do not meet directly
+    clusterer = Clusterer()
+    first, second = clusterer.add(lt), clusterer.add(ru)
+    assert first.story_key != second.story_key
+    bridge = clusterer.add(en)
+    assert {s.key for s in bridge.merged} | {bridge.story_key} == {first.story_key, second.story_key}
+    assert list(clusterer.stories) == [bridge.story_key]
+    story = clusterer.stories[bridge.story_key]
+    assert story.item_count == 3 and len(story.sources) == 3
+    assert story.title == en.title  # English represents the story…
+    assert story.title_for("ru") == (ru.title, ru.url)  # …unless the reader's language is there
+    assert story.first_seen == lt.published
+    # the merged story is gone from the index too: a new report cannot land in it
+    assert all(s.key not in keys for s in bridge.merged for keys in clusterer._index.values())
+
+
+def test_cluster_lines_names_the_story_a_bridged_story_became():
+    lines = [
+        json.dumps(
+            {
+                "id": it.id,
+                "title": it.title,
+                "summary": it.summary,
+                "published": it.published.isoformat(),
+                "source": it.source,
+                "language": it.language,
+            }
+        )
+        for it in labelled("c01-b", "c01-c", "c01-a")
+    ]
+    out = [json.loads(o) for o in cluster_lines(lines)]
+    assert len({o["story"] for o in out}) == 1
+
+
+def test_a_restored_story_is_joined_like_the_original():
+    a, b = labelled("c01-a", "c01-b")
+    original = Clusterer()
+    original.add(a)
+    (story,) = original.stories.values()
+    copy = Story.from_state(
+        story.key,
+        story.first_seen,
+        story.last_seen,
+        story.item_count,
+        story.severity.value,
+        json.loads(json.dumps(story.state())),
+        id=7,
+    )
+    restarted = Clusterer(original.classifier)
+    restarted.restore([copy])
+    assignment = restarted.add(b)
+    assert (assignment.story_key, assignment.new_story) == (story.key, False)
+    assert assignment.score == original.add(b).score
+    assert restarted.stories[story.key].id == 7

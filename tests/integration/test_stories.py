@@ -1,0 +1,203 @@
+"""Items are grouped into stories as they are stored: real feeds on loopback, real databases.
+
+The reports are the labelled same-event groups of tests/data/clusters.jsonl (group c01: Lithuania
+closing crossings over smuggling balloons, in English, Lithuanian, Russian, Belarusian, Polish;
+group c04: another event), moved to the test's "now".
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.classify import classify
+from bot.domain import FeedSpec
+from bot.fetch import Fetcher
+from bot.ingest import Poller
+from bot.parse import parse_feed
+from bot.stories import StoryKeeper
+from db.engine import Database
+from db.models import Feed, Item, Story, StoryTag
+from db.queries import feeds as feed_queries
+from db.queries import items as item_queries
+from tests.fakes.clock import ManualClock
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.feeds import FakeItem, rss
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+CLUSTERS = Path(__file__).parents[1] / "data" / "clusters.jsonl"
+
+
+def labelled() -> dict[str, dict]:
+    items = {}
+    for line in CLUSTERS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            it = json.loads(line)
+            items[it["id"]] = it
+    return items
+
+
+ITEMS = labelled()
+#: the newest item of the groups used here, moved to one hour before NOW
+_LATEST = max(
+    datetime.fromisoformat(ITEMS[i]["published"].replace("Z", "+00:00")) for i in ("c01-e", "c04-a")
+)
+
+
+def fake(item_id: str) -> FakeItem:
+    it = ITEMS[item_id]
+    published = datetime.fromisoformat(it["published"].replace("Z", "+00:00"))
+    return FakeItem(
+        title=it["title"],
+        body_html=f"<p>{escape(it['summary'])}</p>",
+        guid=item_id,
+        link=it["url"],
+        published=NOW - timedelta(hours=1) - (_LATEST - published),
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+async def make_poller(database: Database, clock: ManualClock) -> AsyncIterator[Callable[[], Poller]]:
+    fetchers: list[Fetcher] = []
+
+    def make() -> Poller:
+        fetcher = Fetcher(now=clock.now)
+        fetchers.append(fetcher)
+        return Poller(db=database, fetcher=fetcher, clock=clock, default_interval=300, rng=random.Random(3))
+
+    yield make
+    for f in fetchers:
+        await f.aclose()
+
+
+def serve(database: Database, server: FeedServer, clock: ManualClock, feeds: dict[str, list[str]]) -> None:
+    """One feed per language, each serving the given labelled items."""
+    specs = []
+    for language, ids in feeds.items():
+        server.route(f"/{language}.xml", body=rss([fake(i) for i in ids]))
+        specs.append(FeedSpec(name=f"news {language}", url=server.url(f"/{language}.xml"), language=language))
+    database.call(feed_queries.sync_feed_list, specs, clock.now())
+
+
+def story_of(database: Database, guid: str) -> Story:
+    def load(s):
+        story = s.scalars(select(Story).join(Item, Item.story_id == Story.id).where(Item.guid == guid)).one()
+        s.expunge(story)
+        return story
+
+    return database.call(load)
+
+
+def tags_of(database: Database, story_id: int) -> set[tuple[str, str]]:
+    return set(
+        database.call(
+            lambda s: s.execute(
+                select(StoryTag.kind, StoryTag.value).where(StoryTag.story_id == story_id)
+            ).all()
+        )
+    )
+
+
+async def test_reports_of_one_event_from_three_sources_are_one_story(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    serve(database, feed_server, clock, {"en": ["c01-a", "c04-a"], "lt": ["c01-b"], "ru": ["c01-c"]})
+    await make_poller().poll_all()
+
+    story = story_of(database, "c01-a")
+    assert story_of(database, "c01-b").id == story.id
+    assert story_of(database, "c01-c").id == story.id
+    assert (story.item_count, story.source_count) == (3, 3)
+    assert story.title == ITEMS["c01-a"]["title"]  # the English title represents it
+    assert story.url == ITEMS["c01-a"]["url"]
+    assert story.regions[0] == "LT"
+    assert "border" in story.topics
+    assert story.first_seen_at == fake("c01-b").published  # the Lithuanian report came first
+    assert story.last_seen_at == fake("c01-c").published
+    assert story.created_at == NOW
+    assert ("region", "LT") in tags_of(database, story.id)
+    assert ("topic", "border") in tags_of(database, story.id)
+    assert story_of(database, "c04-a").id != story.id
+
+
+async def test_a_restart_continues_the_open_stories(database, feed_server: FeedServer, make_poller, clock):
+    serve(database, feed_server, clock, {"en": ["c01-a"], "lt": ["c01-b"]})
+    await make_poller().poll_all()
+    first = story_of(database, "c01-a")
+
+    # A new process: its clusterer starts empty and loads the open stories from the database.
+    serve(database, feed_server, clock, {"ru": ["c01-c"], "pl": ["c01-e"]})
+    clock.advance(minutes=10)
+    await make_poller().poll_all()
+
+    story = story_of(database, "c01-c")
+    assert story.id == first.id
+    assert story_of(database, "c01-e").id == first.id
+    assert (story.item_count, story.source_count) == (4, 4)
+    assert story.created_at == NOW and story.updated_at == NOW + timedelta(minutes=10)
+    assert database.call(lambda s: s.scalar(select(Story.id).where(Story.id != first.id))) is None
+
+
+async def test_a_repoll_does_not_count_an_item_twice(database, feed_server: FeedServer, make_poller, clock):
+    serve(database, feed_server, clock, {"en": ["c01-a"], "lt": ["c01-b"]})
+    poller = make_poller()
+    await poller.poll_all()
+    clock.advance(minutes=10)
+    await poller.poll_all()
+    assert story_of(database, "c01-a").item_count == 2
+
+
+def test_items_stored_before_stories_existed_are_grouped_by_backfill(database, clock):
+    database.call(
+        feed_queries.sync_feed_list,
+        [FeedSpec(name=f"f{i}", url=f"https://f{i}.test/rss", language="en") for i in range(3)],
+        NOW,
+    )
+    feed_ids = database.call(lambda s: list(s.scalars(select(Feed.id).order_by(Feed.id))))
+
+    for feed_id, item_id in zip(feed_ids, ["c01-a", "c01-b", "c04-a"], strict=True):
+        entry = parse_feed(rss([fake(item_id)]), url="https://x.test/rss", fetched_at=NOW).entries[0]
+        tags = {entry.guid: classify(entry.title, entry.summary, ITEMS[item_id]["language"])}
+        database.call(item_queries.store_entries, feed_id, ITEMS[item_id]["language"], [entry], NOW, tags)
+    assert database.call(lambda s: s.scalar(select(Item.story_id).where(Item.guid == "c01-a"))) is None
+
+    keeper = StoryKeeper()
+    assert database.call(keeper.backfill, NOW) == 3
+    assert story_of(database, "c01-a").id == story_of(database, "c01-b").id
+    assert story_of(database, "c04-a").id != story_of(database, "c01-a").id
+    assert database.call(keeper.backfill, NOW) == 0  # nothing left
+
+
+async def test_a_report_that_bridges_two_stories_merges_them(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    # The Lithuanian and the Russian report share no words and too few names to meet directly.
+    serve(database, feed_server, clock, {"lt": ["c01-b"], "ru": ["c01-c"]})
+    poller = make_poller()
+    await poller.poll_all()
+    assert story_of(database, "c01-b").id != story_of(database, "c01-c").id
+
+    # The English one fits both: the two stories become one, in memory and in the database.
+    serve(database, feed_server, clock, {"en": ["c01-a"]})
+    clock.advance(minutes=10)
+    await poller.poll_all()
+    story = story_of(database, "c01-a")
+    assert story_of(database, "c01-b").id == story.id == story_of(database, "c01-c").id
+    assert (story.item_count, story.source_count) == (3, 3)
+    assert database.call(lambda s: s.scalar(select(func.count(Story.id)))) == 1
+    orphans = database.call(
+        lambda s: s.scalar(select(func.count(StoryTag.id)).where(StoryTag.story_id != story.id))
+    )
+    assert orphans == 0
