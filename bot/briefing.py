@@ -1,4 +1,5 @@
-"""Compose what users read about a region: its activity level first. Pure: no I/O.
+"""Compose what users read: a region's status (activity level, latest stories, topics) and a
+chat's digest, as Telegram HTML. Pure: no I/O; the facts come from db/queries/briefing.py.
 
 Activity level (README "Activity level"): the number of stories about a region in the last 24 h
 against that region's own baseline, the previous 30 days. Regions differ a lot (Ukraine has
@@ -10,9 +11,16 @@ this region".
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain import Severity
+from bot.regions import Region
+from bot.render import bold, escape, italic, link
 
 # Tuned numbers and where they come from (judgement, then checked on the examples in
 # tests/unit/test_briefing.py; to be revisited with real stored data):
@@ -60,8 +68,265 @@ def activity(last_24h: int, previous_days: Sequence[int], high_severity_24h: int
     else:
         level = Level.CALM
     usual = f"usually {baseline:g} a day"
+    stories = "story" if last_24h == 1 else "stories"
+    reason = f"{last_24h} {stories} in 24 h ({usual})"
     if high_severity_24h:
-        reason = f"{last_24h} stories in 24 h ({usual}), {high_severity_24h} of high severity"
-    else:
-        reason = f"{last_24h} stories in 24 h ({usual})"
+        reason += f", {high_severity_24h} of high severity"
     return Activity(level, last_24h, baseline, round(spread, 2), round(score, 2), reason)
+
+
+# --- status and digest composition -----------------------------------------------------------------
+
+LATEST_STORIES = 8  #: issue 5: "the latest 5–8 stories"
+TITLE_MAX = 200  #: characters of a title shown (a 10 kB title must not fill the message)
+TOPIC_NAMES = {
+    "border": "border",
+    "military": "military",
+    "migration": "migration",
+    "hybrid": "hybrid threats",
+    "diplomacy": "diplomacy",
+}
+_LEVEL_MARK = {Level.CALM: "🟢", Level.ELEVATED: "🟠", Level.HIGH: "🔴"}
+
+
+@dataclass(frozen=True, slots=True)
+class StoryLine:
+    """What a reader sees of one story (from the ``stories`` table)."""
+
+    id: int
+    title: str
+    url: str | None
+    sources: int
+    items: int
+    severity: Severity
+    regions: tuple[str, ...]  #: about, most reported first
+    topics: tuple[str, ...]  #: most reported first (the first is its main topic)
+    first_seen: datetime
+    last_seen: datetime
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFacts:
+    """What the database knows about a region, gathered by db/queries/briefing.py."""
+
+    now: datetime
+    first_seen: Sequence[tuple[int, datetime]]  #: (story id, first seen), the last 31 days
+    high_severity_ids: frozenset[int]  #: stories among them of severity high
+    latest: Sequence[StoryLine]  #: newest last seen first
+    topics: Sequence[tuple[int, str, datetime]]  #: (story id, topic, last seen), the last 7 days
+    newest_item_at: datetime | None
+    feeds_checked_at: datetime | None = None  #: the last successful poll of any feed
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    region: Region
+    activity: Activity
+    latest: tuple[StoryLine, ...]
+    topics_24h: dict[str, int]
+    topics_7d: dict[str, int]
+    newest_item_at: datetime | None
+    feeds_checked_at: datetime | None
+    now: datetime
+
+
+def daily_counts(first_seen: Iterable[tuple[int, datetime]], now: datetime) -> tuple[int, list[int]]:
+    """Stories first seen in the last 24 h, and per 24-hour day before that (oldest first,
+    BASELINE_DAYS days). A story counts once however many of the region's countries it is about."""
+    last_24h: set[int] = set()
+    days: list[set[int]] = [set() for _ in range(BASELINE_DAYS)]
+    for story_id, when in first_seen:
+        age = now - when
+        if age < timedelta(0):
+            continue  # published "in the future" by a wrong feed clock: not counted
+        day = int(age / timedelta(days=1))
+        if day == 0:
+            last_24h.add(story_id)
+        elif day <= BASELINE_DAYS:
+            days[BASELINE_DAYS - day].add(story_id)
+    return len(last_24h), [len(d) for d in days]
+
+
+def compose_status(region: Region, facts: StatusFacts) -> Status:
+    """The status of a region (a country or a group) from what the database knows."""
+    now = facts.now
+    last_24h, previous = daily_counts(facts.first_seen, now)
+    recent = {sid for sid, when in facts.first_seen if timedelta(0) <= now - when < timedelta(days=1)}
+    level = activity(last_24h, previous, len(recent & facts.high_severity_ids))
+    day: dict[str, set[int]] = {}
+    week: dict[str, set[int]] = {}
+    for story_id, topic, last_seen in facts.topics:
+        if now - last_seen <= timedelta(days=7):
+            week.setdefault(topic, set()).add(story_id)
+            if now - last_seen <= timedelta(days=1):
+                day.setdefault(topic, set()).add(story_id)
+    order = sorted(week, key=lambda t: (-len(week[t]), t))
+    return Status(
+        region=region,
+        activity=level,
+        latest=tuple(facts.latest[:LATEST_STORIES]),
+        topics_24h={t: len(day.get(t, ())) for t in order},
+        topics_7d={t: len(week[t]) for t in order},
+        newest_item_at=facts.newest_item_at,
+        feeds_checked_at=facts.feeds_checked_at,
+        now=now,
+    )
+
+
+def age(then: datetime, now: datetime) -> str:
+    """ "just now", "25 min ago", "3 h ago", "2 days ago"."""
+    seconds = (now - then).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def local_time(when: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """``14:32`` today, ``Mon 14:32`` this week, ``3 Nov 14:32`` before, in the reader's zone."""
+    local, today = when.astimezone(tz), now.astimezone(tz)
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    if timedelta(0) <= today - local < timedelta(days=6):
+        return f"{local:%a %H:%M}"
+    return f"{local.day} {local:%b %H:%M}"
+
+
+def _title(story: StoryLine) -> str:
+    title = " ".join(story.title.split())
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+
+
+def _sources(n: int) -> str:
+    return f"{n} source" if n == 1 else f"{n} sources"
+
+
+def story_line(story: StoryLine, now: datetime, *, with_age: bool = True) -> str:
+    """One story as one line of Telegram HTML: mark, linked title, sources, age."""
+    mark = "🔴" if story.severity is Severity.HIGH else "•"
+    text = f"{mark} {link(story.url or '', _title(story))} — {_sources(story.sources)}"
+    return text + (f" · {age(story.last_seen, now)}" if with_age else "")
+
+
+def render_status(status: Status, tz: ZoneInfo) -> str:
+    """The status as Telegram HTML (split it with render.split_message before sending)."""
+    a, now = status.activity, status.now
+    lines = [f"{bold(status.region.label)} — {_LEVEL_MARK[a.level]} {a.level.value}", escape(a.reason) + "."]
+    if status.newest_item_at is not None:
+        lines.append(
+            f"Newest report {local_time(status.newest_item_at, tz, now)} ({age(status.newest_item_at, now)}), "
+            f"times in {escape(tz.key)}."
+        )
+    if status.feeds_checked_at is not None:
+        lines.append(f"Feeds last checked {age(status.feeds_checked_at, now)}.")
+    if status.topics_7d:
+        counts = " · ".join(
+            f"{escape(TOPIC_NAMES.get(t, t))} {status.topics_24h.get(t, 0)}/{n}"
+            for t, n in status.topics_7d.items()
+        )
+        lines += ["", f"{bold('Topics')} (stories in 24 h / 7 days): {counts}"]
+    lines.append("")
+    if status.latest:
+        lines.append(bold("Latest stories"))
+        lines += [story_line(s, now) for s in status.latest]
+    else:
+        lines.append(f"No security stories about {escape(status.region.name)} in the last 30 days.")
+    return "\n".join(lines)
+
+
+def status_json(status: Status) -> dict[str, Any]:
+    """The status as JSON (``briefbot status --json``)."""
+    a = status.activity
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "region": status.region.key,
+        "name": status.region.name,
+        "countries": list(status.region.codes),
+        "generated_at": when(status.now),
+        "level": a.level.value,
+        "reason": a.reason,
+        "stories_24h": a.last_24h,
+        "baseline_per_day": a.baseline,
+        "spread": a.spread,
+        "score": a.score,
+        "newest_item_at": when(status.newest_item_at),
+        "feeds_checked_at": when(status.feeds_checked_at),
+        "topics": {t: {"24h": status.topics_24h.get(t, 0), "7d": n} for t, n in status.topics_7d.items()},
+        "stories": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "url": s.url,
+                "sources": s.sources,
+                "items": s.items,
+                "severity": s.severity.value,
+                "regions": list(s.regions),
+                "topics": list(s.topics),
+                "first_seen": when(s.first_seen),
+                "last_seen": when(s.last_seen),
+            }
+            for s in status.latest
+        ],
+    }
+
+
+# --- digest ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """One subscription of a chat: a region and an optional topic filter (empty: all topics)."""
+
+    region: Region
+    topics: frozenset[str] = frozenset()
+
+
+def compose_digest(
+    follows: Sequence[Follow], stories: Iterable[StoryLine], since: datetime, now: datetime, tz: ZoneInfo
+) -> str:
+    """A chat's digest as Telegram HTML: stories new since ``since`` (its last digest), grouped
+    region → topic, high severity first, one line per story with its sources and link. A story
+    is listed once, under the first followed region and its main topic. An empty day says so."""
+    period = f"{local_time(since, tz, now)} – {local_time(now, tz, now)}"
+    today = now.astimezone(tz)
+    header = f"{bold('Daily briefing')} · {today:%a} {today.day} {today:%b %Y}"
+    if not follows:
+        return f"{header}\nYou follow no regions yet: /subscribe lithuania"
+    seen: set[int] = set()
+    sections: list[str] = []
+    pool = sorted(
+        (s for s in stories if s.created_at is None or s.created_at > since),
+        key=lambda s: (-s.severity.rank, -s.sources, s.first_seen),
+    )
+    for follow in follows:
+        groups: dict[str, list[StoryLine]] = {}
+        for s in pool:
+            if s.id in seen or not set(s.regions) & set(follow.region.codes):
+                continue
+            wanted = [t for t in s.topics if not follow.topics or t in follow.topics]
+            if not wanted:
+                continue
+            seen.add(s.id)
+            groups.setdefault(wanted[0], []).append(s)
+        if not groups:
+            continue
+        lines = [bold(follow.region.label)]
+        for topic in sorted(
+            groups, key=lambda t: (-max(s.severity.rank for s in groups[t]), -len(groups[t]), t)
+        ):
+            lines.append(italic(TOPIC_NAMES.get(topic, topic).capitalize()))
+            lines += [story_line(s, now, with_age=False) for s in groups[topic]]
+        sections.append("\n".join(lines))
+    names = ", ".join(f.region.name for f in follows)
+    if not sections:
+        return f"{header}\nNothing new about {escape(names)} since {escape(period.split(' – ')[0])}: a quiet day."
+    count = len(seen)
+    summary = f"{count} new {'story' if count == 1 else 'stories'} ({escape(period)}, {escape(tz.key)})"
+    return "\n\n".join([f"{header}\n{summary}", *sections])

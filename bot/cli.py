@@ -87,6 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument(
         "file", nargs="?", default="-", metavar="FILE", help="JSON Lines file, or - for stdin"
     )
+    status = commands.add_parser(
+        "status",
+        help="a region's status, as the bot would send it (level, latest stories, topics)",
+        description="Print the status of a region from the database: activity level against its "
+        "30-day baseline, the latest stories with their sources and links, stories by topic. REGION "
+        "is a country name in any language, an ISO code or a group: lithuania, LT, Lietuva, baltics. "
+        "Times are shown in BRIEFBOT_TIMEZONE.",
+    )
+    status.add_argument("region", nargs="+", metavar="REGION", help="e.g. lithuania, LT, baltics")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    digest = commands.add_parser(
+        "digest",
+        help="print a chat's digest: what is new since its last one (--dry-run)",
+        description="Compose the digest of a chat (stories new since its last digest, by region and "
+        "topic, high severity first) and print it without sending or marking it sent.",
+    )
+    digest.add_argument("--chat", type=int, required=True, metavar="ID", help="Telegram chat id")
+    digest.add_argument("--dry-run", action="store_true", help="print instead of sending (required)")
     dbp = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations (also done at every start)")
@@ -105,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "poll" and not args.once:
         parser.error("poll needs --once (to poll on schedule, use `briefbot run`)")
+    if args.command == "digest" and not args.dry_run:
+        parser.error("digest needs --dry-run (digests are sent by `briefbot run` at each chat's time)")
     if args.command in ("classify", "cluster"):
         return _jsonl(args.command, args.file)
     try:
@@ -140,7 +160,33 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_poll_once(settings))
     if args.command == "feeds":
         return _feeds(settings, as_json=args.json)
+    if args.command in ("status", "digest"):
+        return _briefing(args, settings)
     raise AssertionError(args.command)
+
+
+def _briefing(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.app import open_database
+    from bot.briefing_cli import UnknownRegion, digest_text, status_text
+    from bot.clock import SystemClock
+
+    now = SystemClock().now()
+    db = open_database(settings)
+    try:
+        if args.command == "status":
+            region = " ".join(args.region)
+            text = db.call(status_text, region, now, ZoneInfo(settings.timezone), as_json=args.json)
+        else:
+            text = db.call(digest_text, args.chat, now)
+    except UnknownRegion as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(text)
+    return 0
 
 
 async def _poll_once(settings: Settings) -> int:

@@ -46,7 +46,8 @@ def setup_logging(level: str = "INFO", token: str | None = None, stream=None) ->
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL at INFO, which for the Bot API contains the token.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
+    # httpx logs every request URL at INFO, which for the Bot API contains the token; alembic
+    # lists its plugins at every start.
+    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return handler

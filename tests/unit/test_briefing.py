@@ -47,3 +47,183 @@ def test_no_history_is_a_baseline_of_zero():
 def test_only_the_last_30_days_count():
     old_busy, recent_quiet = [50] * 60, [1] * 30
     assert activity(6, old_busy + recent_quiet).baseline == 1.0
+
+
+# --- status and digest composition ---------------------------------------------------------------
+
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from bot import regions  # noqa: E402
+from bot.briefing import (  # noqa: E402
+    Follow,
+    StatusFacts,
+    StoryLine,
+    compose_digest,
+    compose_status,
+    daily_counts,
+    render_status,
+)
+from bot.domain import Severity  # noqa: E402
+from bot.render import TELEGRAM_LIMIT, html_text, split_message, utf16_len, validate  # noqa: E402
+
+NOW = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # 08:30 in Vilnius
+VILNIUS = ZoneInfo("Europe/Vilnius")
+
+
+def line(
+    id_: int,
+    title: str = "",
+    *,
+    hours: float = 1,
+    regions_=("LT",),
+    topics=("border",),
+    sev=Severity.MEDIUM,
+    sources: int = 1,
+    created: datetime | None = None,
+) -> StoryLine:
+    when = NOW - timedelta(hours=hours)
+    return StoryLine(
+        id_,
+        title or f"Story {id_}",
+        f"https://news.test/{id_}",
+        sources,
+        sources,
+        sev,
+        tuple(regions_),
+        tuple(topics),
+        when,
+        when,
+        created or when,
+    )
+
+
+def test_daily_counts_buckets_by_24_hours_and_counts_a_story_once():
+    first_seen = [
+        (1, NOW - timedelta(hours=2)),
+        (1, NOW - timedelta(hours=2)),  # the same story about LT and LV (a group's status)
+        (2, NOW - timedelta(hours=23, minutes=59)),
+        (3, NOW - timedelta(hours=24, minutes=1)),  # yesterday
+        (4, NOW - timedelta(days=30, hours=1)),  # the oldest baseline day
+        (5, NOW - timedelta(days=31, hours=1)),  # outside
+        (6, NOW + timedelta(hours=1)),  # a wrong feed clock: not counted
+    ]
+    last_24h, days = daily_counts(first_seen, NOW)
+    assert last_24h == 2
+    assert len(days) == 30 and days[-1] == 1 and days[0] == 1 and sum(days) == 2
+
+
+def test_status_of_a_group_counts_topics_by_story():
+    facts = StatusFacts(
+        now=NOW,
+        first_seen=[(i, NOW - timedelta(hours=i)) for i in range(1, 6)] + [(9, NOW - timedelta(days=3))],
+        high_severity_ids=frozenset({2}),
+        latest=[line(1), line(2, sev=Severity.HIGH)],
+        topics=[
+            (1, "border", NOW - timedelta(hours=1)),
+            (2, "border", NOW - timedelta(hours=2)),
+            (2, "military", NOW - timedelta(hours=2)),
+            (9, "military", NOW - timedelta(days=3)),
+            (8, "migration", NOW - timedelta(days=8)),
+        ],
+        newest_item_at=NOW - timedelta(hours=1),
+    )
+    status = compose_status(regions.resolve("baltics"), facts)
+    assert status.activity.last_24h == 5 and status.activity.level is Level.HIGH  # 5 vs usually 0
+    assert status.topics_24h == {"border": 2, "military": 1}
+    assert status.topics_7d == {"border": 2, "military": 2}  # migration is older than 7 days
+    text = html_text(render_status(status, VILNIUS))
+    assert text.splitlines()[0] == "Baltic states — 🔴 high"
+    assert "border 2/2 · military 1/2" in text
+    assert "Newest report 07:30 (1 h ago), times in Europe/Vilnius." in text
+
+
+_PIECES = [
+    "<",
+    ">",
+    "&",
+    '"',
+    "'",
+    "a",
+    " ",
+    "😀",
+    "\u202e",
+    "שלום",
+    "Литва",
+    "&amp;",
+    "</b>",
+    "\n",
+    "<a href=x>",
+]
+hostile = (
+    st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+    | st.just("<" * 10_000)
+    | st.just("😀" * 5_000)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(titles=st.lists(hostile, min_size=1, max_size=12))
+def test_status_and_digest_are_valid_telegram_html_in_parts_under_the_limit(titles):
+    stories = [line(i, t or "x", hours=i + 1, sources=i + 1) for i, t in enumerate(titles)]
+    facts = StatusFacts(
+        NOW, [(s.id, s.first_seen) for s in stories], frozenset(), stories, [], stories[0].last_seen
+    )
+    for html in (
+        render_status(compose_status(regions.resolve("LT"), facts), VILNIUS),
+        compose_digest([Follow(regions.resolve("LT"))], stories, NOW - timedelta(days=1), NOW, VILNIUS),
+    ):
+        validate(html)
+        for part in split_message(html):
+            validate(part)
+            assert utf16_len(part) <= TELEGRAM_LIMIT
+
+
+def test_digest_across_midnight_in_vilnius():
+    since = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # yesterday's digest, 08:00 in Vilnius
+    before = line(1, "Before the last digest", created=since - timedelta(minutes=1))
+    late = line(2, "Late evening in Vilnius", created=datetime(2026, 11, 25, 21, 30, tzinfo=UTC))  # 23:30
+    after = line(3, "After midnight in Vilnius", created=datetime(2026, 11, 25, 22, 30, tzinfo=UTC))  # 00:30
+    text = html_text(
+        compose_digest([Follow(regions.resolve("LT"))], [before, late, after], since, NOW, VILNIUS)
+    )
+    # In UTC both are on the 25th; in Vilnius the digest is of Thursday the 26th and spans midnight.
+    assert text.splitlines()[0] == "Daily briefing · Thu 26 Nov 2026"
+    assert "2 new stories (Wed 08:00 – 08:30, Europe/Vilnius)" in text
+    assert "Late evening in Vilnius" in text and "After midnight in Vilnius" in text
+    assert "Before the last digest" not in text
+    # The same stories for a reader in Auckland (UTC+13): their digest day is already Thursday too,
+    # but their "since" is shown in their own time.
+    auckland = html_text(
+        compose_digest([Follow(regions.resolve("LT"))], [late], since, NOW, ZoneInfo("Pacific/Auckland"))
+    )
+    assert "(Wed 19:00 – 19:30, Pacific/Auckland)" in auckland
+
+
+def test_digest_groups_region_then_topic_high_severity_first_each_story_once():
+    follows = [Follow(regions.resolve("LT")), Follow(regions.resolve("PL"), frozenset({"military"}))]
+    stories = [
+        line(1, "Drone over Vilnius", topics=("hybrid",)),
+        line(2, "Crossings closed", topics=("border", "hybrid"), sev=Severity.HIGH, sources=4),
+        line(3, "Joint exercise", regions_=("LT", "PL"), topics=("military",)),
+        line(4, "Polish border fence", regions_=("PL",), topics=("border",)),  # PL: military only
+        line(5, "Polish brigade moves", regions_=("PL",), topics=("military",)),
+    ]
+    text = html_text(compose_digest(follows, stories, NOW - timedelta(days=1), NOW, VILNIUS))
+    lines = text.splitlines()
+    lt, pl = lines.index("🇱🇹 Lithuania"), lines.index("🇵🇱 Poland")
+    assert lines[lt + 1] == "Border" and lines[lt + 2].startswith("🔴 Crossings closed — 4 sources")
+    assert lines.index("Hybrid threats") > lt and "• Drone over Vilnius — 1 source" in lines
+    assert text.count("Joint exercise") == 1 and lines.index("• Joint exercise — 1 source") < pl
+    assert "Polish border fence" not in text and "• Polish brigade moves — 1 source" in lines[pl:]
+    assert "4 new stories" in text
+
+
+def test_an_empty_day_says_so_in_one_line():
+    text = html_text(
+        compose_digest([Follow(regions.resolve("EE"))], [], NOW - timedelta(days=1), NOW, VILNIUS)
+    )
+    assert text.splitlines()[1] == "Nothing new about Estonia since Wed 08:30: a quiet day."

@@ -1,0 +1,135 @@
+"""What /status and digests read: stories about a set of countries, from ``story_tags``.
+
+Every query is one index range on ``story_tags (kind, value, last_seen_at|first_seen_at)`` per
+country, bounded in time, so its cost depends on the region's recent stories, not on the size
+of the database (benchmarks/status.py: 1,000,000 items, 200,000 stories).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.briefing import BASELINE_DAYS, LATEST_STORIES, StatusFacts, StoryLine
+from bot.domain import Severity
+from db.models import Feed, Story, StoryTag
+
+#: ids per IN (...) list
+CHUNK = 500
+
+
+def _lines(session: Session, ids: Sequence[int]) -> list[StoryLine]:
+    out = []
+    for start in range(0, len(ids), CHUNK):
+        for s in session.scalars(select(Story).where(Story.id.in_(ids[start : start + CHUNK]))):
+            out.append(
+                StoryLine(
+                    id=s.id,
+                    title=s.title,
+                    url=s.url,
+                    sources=s.source_count,
+                    items=s.item_count,
+                    severity=Severity(s.severity) if s.severity else Severity.LOW,
+                    regions=tuple(s.regions or ()),
+                    topics=tuple(s.topics or ()),
+                    first_seen=s.first_seen_at,
+                    last_seen=s.last_seen_at,
+                    created_at=s.created_at,
+                )
+            )
+    return out
+
+
+def status_facts(session: Session, codes: Sequence[str], now: datetime) -> StatusFacts:
+    """Everything ``briefing.compose_status`` needs about the countries ``codes``."""
+    region = (StoryTag.kind == "region") & StoryTag.value.in_(codes)
+    first_seen = session.execute(
+        select(StoryTag.story_id, StoryTag.first_seen_at).where(
+            region,
+            StoryTag.first_seen_at >= now - timedelta(days=BASELINE_DAYS + 1),
+            StoryTag.first_seen_at <= now,
+        )
+    ).all()
+    recent = sorted({sid for sid, when in first_seen if now - when < timedelta(days=1)})
+    high: set[int] = set()
+    for start in range(0, len(recent), CHUNK):
+        high.update(
+            session.scalars(
+                select(Story.id).where(
+                    Story.id.in_(recent[start : start + CHUNK]), Story.severity == Severity.HIGH
+                )
+            )
+        )
+    # The latest stories: the newest few of each country, merged.
+    latest: dict[int, datetime] = {}
+    for code in codes:
+        for sid, when in session.execute(
+            select(StoryTag.story_id, StoryTag.last_seen_at)
+            .where(StoryTag.kind == "region", StoryTag.value == code, StoryTag.last_seen_at <= now)
+            .order_by(StoryTag.last_seen_at.desc())
+            .limit(LATEST_STORIES)
+        ):
+            latest[sid] = max(when, latest.get(sid, when))
+    newest = sorted(latest, key=lambda sid: latest[sid], reverse=True)[:LATEST_STORIES]
+    lines = sorted(_lines(session, newest), key=lambda s: s.last_seen, reverse=True)
+    topic = aliased(StoryTag)
+    topics = session.execute(
+        select(StoryTag.story_id, topic.value, StoryTag.last_seen_at)
+        .join(topic, (topic.story_id == StoryTag.story_id) & (topic.kind == "topic"))
+        .where(region, StoryTag.last_seen_at >= now - timedelta(days=7), StoryTag.last_seen_at <= now)
+    ).all()
+    return StatusFacts(
+        now=now,
+        first_seen=[(sid, when) for sid, when in first_seen],
+        high_severity_ids=frozenset(high),
+        latest=lines,
+        topics=[(sid, value, when) for sid, value, when in topics],
+        newest_item_at=lines[0].last_seen if lines else None,
+        feeds_checked_at=session.scalar(select(func.max(Feed.last_success_at))),
+    )
+
+
+def chart_counts(
+    session: Session, codes: Sequence[str], now: datetime, days: int = 30
+) -> dict[str, list[int]]:
+    """Stories first seen per day (UTC days, oldest first, ``days`` of them, today last) and topic,
+    about the countries ``codes``: the data of the /status chart."""
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    topic = aliased(StoryTag)
+    rows = session.execute(
+        select(StoryTag.story_id, topic.value, StoryTag.first_seen_at)
+        .join(topic, (topic.story_id == StoryTag.story_id) & (topic.kind == "topic"))
+        .where(
+            (StoryTag.kind == "region") & StoryTag.value.in_(codes),
+            StoryTag.first_seen_at >= start,
+            StoryTag.first_seen_at <= now,
+        )
+    ).all()
+    seen: set[tuple[int, str]] = set()
+    counts: dict[str, list[int]] = {}
+    for sid, value, when in rows:
+        if (sid, value) in seen:
+            continue
+        seen.add((sid, value))
+        counts.setdefault(value, [0] * days)[(when - start).days] += 1
+    return counts
+
+
+def digest_stories(session: Session, codes: Sequence[str], since: datetime, now: datetime) -> list[StoryLine]:
+    """Stories about ``codes`` stored after ``since`` (a chat's last digest), published at most
+    three days before it: a feed added today does not bring last month's news into the digest."""
+    ids = session.scalars(
+        select(StoryTag.story_id)
+        .join(Story, Story.id == StoryTag.story_id)
+        .where(
+            (StoryTag.kind == "region") & StoryTag.value.in_(codes),
+            StoryTag.last_seen_at >= since - timedelta(days=3),
+            Story.created_at > since,
+            Story.created_at <= now,
+        )
+        .distinct()
+    ).all()
+    return _lines(session, list(ids))
