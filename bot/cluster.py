@@ -8,8 +8,11 @@ the time window (72 h after the story was last seen):
   institutions — folded to Latin, compared fuzzily with rapidfuzz, so Вагнер meets Wagner),
   numbers ("4,500", "10 000"), and, between items of one language, their content words.
 
-A story that fits very well may continue beyond the window (``CONTINUE_WINDOW``): the two seed
-articles, a week apart, are one story. Candidates come from an inverted index of the stories'
+A story continues beyond the window, up to ``CONTINUE_WINDOW`` (10 days), when a report fits it
+very well or repeats a passage of it (``PASSAGE_PAIRS`` two-word phrases in the same language):
+the two seed articles, eight days apart and worded differently, are one story. An item that fits
+two stories bridges them: they are merged (``StoryAssignment.merged``), so the order in which
+feeds happen to be polled matters less. Candidates come from an inverted index of the stories'
 names and countries, so adding an item costs about the same with 100 or 100,000 open stories.
 Numbers: the table below, chosen on tests/data/clusters.jsonl (``benchmarks/clustering.py``).
 """
@@ -32,8 +35,8 @@ from bot.classify.text import Tokens, fold
 from bot.domain import Classification, RegionRole, Severity
 
 # Tuned numbers and where they come from: a grid on tests/data/clusters.jsonl with
-# benchmarks/clustering.py (2025-11-25: pairwise precision 1.00, recall 0.83, F1 0.91 once names
-# compare by entity id from entities.yaml; before, F1 0.75). There is no holdout set yet.
+# benchmarks/clustering.py (2026-11-25: pairwise precision 1.00, recall 0.87, F1 0.93 with entity
+# ids, bridging merges and passages; 0.75 before entity ids). There is no holdout set yet.
 WINDOW = timedelta(hours=72)  # issue 5: an event's reports arrive within three days
 CONTINUE_WINDOW = timedelta(days=10)  # a continuing story (the seeds, 8 days apart)
 JOIN_SCORE = 0.5  # fits: join (at 0.45: F1 0.92 but precision 0.93; at 0.5: precision 1.00)
@@ -43,6 +46,12 @@ NAME_MATCH = 85  # rapidfuzz ratio at which two folded names are the same name (
 NAME_PREFIX = 5  # …or a shared beginning this long: inflected forms (Rēzekne/Резекненском)
 WEIGHTS = {"names": 0.45, "words": 0.3, "numbers": 0.1, "topics": 0.1}
 MAX_WORDS = 300  # content words a story remembers (its first items say what it is)
+#: A later report that repeats this many of a story's two-word phrases (content words, same
+#: language) continues it, even a week on: the seeds, 8 days apart, share 13 ("wagner group",
+#: "group mercenaries", "close border", …); different events of the same place in
+#: clusters.jsonl share at most 6 (two Vilnius airport closures four days apart).
+PASSAGE_PAIRS = 10
+MAX_PAIRS = 1500  # two-word phrases a story remembers per language
 
 _NUMBER = re.compile(r"\d[\d\s.,]*\d|\d")
 #: Capitalised words that name no event: months, days, titles of office (English; in the other
@@ -151,6 +160,7 @@ class Features:
     words: frozenset[str]  #: folded content words (compared within one language)
     language: str
     severity: Severity = Severity.LOW
+    pairs: frozenset[str] = frozenset()  #: consecutive content words of the whole text ("wagner group")
 
 
 @dataclass
@@ -164,6 +174,7 @@ class Story:
     names: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     words: dict[str, set[str]] = field(default_factory=dict)  #: language → content words
+    pairs: dict[str, set[str]] = field(default_factory=dict)  #: language → two-word phrases
     item_count: int = 0
     sources: set[str] = field(default_factory=set)
     #: language → (title, url) of the story's first item in that language
@@ -199,6 +210,7 @@ class Story:
             "names": sorted(self.names),
             "numbers": sorted(self.numbers),
             "words": {lang: sorted(w) for lang, w in self.words.items()},
+            "pairs": {lang: sorted(p) for lang, p in self.pairs.items()},
             "sources": sorted(self.sources),
             "topic_counts": dict(self.topic_counts),
             "about_counts": dict(self.about_counts),
@@ -228,6 +240,7 @@ class Story:
             names=set(state.get("names") or ()),
             numbers=set(state.get("numbers") or ()),
             words={lang: set(w) for lang, w in (state.get("words") or {}).items()},
+            pairs={lang: set(p) for lang, p in (state.get("pairs") or {}).items()},
             item_count=item_count,
             sources=set(state.get("sources") or ()),
             titles={lang: (t[0], t[1]) for lang, t in (state.get("titles") or {}).items()},
@@ -287,6 +300,7 @@ def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model,
     numbers = {n for n in numbers if len(n) >= 2 and not (len(n) == 4 and n.startswith(("19", "20")))}
     # Words of the title and the first two sentences: what the report is about, not background.
     lead = {i for i, sentence in enumerate(tokens.sentences) if sentence <= 2}
+    content = [w for w in tokens.folds if len(w) > 3 and w not in _STOP and not w.isdigit()]
     words = {
         tokens.folds[i]
         for i in lead
@@ -301,6 +315,7 @@ def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model,
         words=frozenset(words),
         language=c.language,
         severity=c.severity,
+        pairs=frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False)),
     )
 
 
@@ -330,6 +345,12 @@ def _names_overlap(a: set[str] | frozenset[str], b: set[str]) -> float:
         ):
             hits += 1
     return hits / min(len(a), len(b))
+
+
+def _continues(f: Features, story: Story) -> bool:
+    """The item repeats a passage of the story (same language): a later report of it."""
+    pairs = story.pairs.get(f.language)
+    return bool(pairs) and len(f.pairs & pairs) >= PASSAGE_PAIRS
 
 
 def score(f: Features, story: Story) -> float:
@@ -414,7 +435,7 @@ class Clusterer:
         for story in self._candidates(f, item.published):
             s = score(f, story)
             recent = abs(item.published - story.last_seen) <= WINDOW
-            if (s >= JOIN_SCORE and recent) or s >= CONTINUE_SCORE:
+            if (s >= JOIN_SCORE and recent) or s >= CONTINUE_SCORE or (s > 0 and _continues(f, story)):
                 fits.append((s, story))
         fits.sort(key=lambda fit: (-fit[0], fit[1].first_seen, fit[1].key))
         if fits:
@@ -458,6 +479,10 @@ class Clusterer:
             mine = into.words.setdefault(language, set())
             if len(mine) < MAX_WORDS:
                 mine |= words
+        for language, pairs in other.pairs.items():
+            mine = into.pairs.setdefault(language, set())
+            if len(mine) < MAX_PAIRS:
+                mine |= pairs
         into.item_count += other.item_count
         into.sources |= other.sources
         for language, title in other.titles.items():
@@ -481,6 +506,9 @@ class Clusterer:
         words = story.words.setdefault(f.language, set())
         if len(words) < MAX_WORDS:
             words |= f.words
+        pairs = story.pairs.setdefault(f.language, set())
+        if len(pairs) < MAX_PAIRS:
+            pairs |= f.pairs
         story.item_count += 1
         story.sources.add(item.source)
         if f.language not in story.titles and item.title:

@@ -29,7 +29,7 @@ from db.queries import feeds as feed_queries
 from db.queries import items as item_queries
 from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
-from tests.fakes.feeds import FakeItem, rss
+from tests.fakes.feeds import FakeItem, rss, seed_items
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CLUSTERS = Path(__file__).parents[1] / "data" / "clusters.jsonl"
@@ -201,3 +201,18 @@ async def test_a_report_that_bridges_two_stories_merges_them(
         lambda s: s.scalar(select(func.count(StoryTag.id)).where(StoryTag.story_id != story.id))
     )
     assert orphans == 0
+
+
+async def test_the_seed_articles_a_week_apart_are_one_story(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    feed_server.route("/seeds.xml", body=rss(seed_items()))
+    database.call(
+        feed_queries.sync_feed_list,
+        [FeedSpec(name="seeds", url=feed_server.url("/seeds.xml"), language="en")],
+        NOW,
+    )
+    await make_poller().poll_all()
+    closing, wagner = (story_of(database, item.guid) for item in seed_items())
+    assert closing.id == wagner.id
+    assert closing.item_count == 2 and (closing.last_seen_at - closing.first_seen_at).days == 8

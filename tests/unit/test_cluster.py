@@ -7,8 +7,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.cluster import CONTINUE_WINDOW, Clusterer, ClusterItem, Story
 from bot.cluster_cli import cluster_lines
 
@@ -22,11 +20,6 @@ def item(
     return ClusterItem(id_, title, summary, T0 + timedelta(hours=hours), source, language)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 5 in progress: the seeds are 8 days apart and score 0.46; joining them by lowering "
-    "CONTINUE_SCORE also merges distinct events of clusters.jsonl (F1 0.91 -> 0.88)",
-)
 def test_the_two_seed_articles_are_one_story():
     clusterer = Clusterer()
     keys = []
