@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import regions
 from bot.briefing import Follow, compose_digest, compose_status, render_status, status_json
+from bot.charts import story_chart
 from bot.errors import BriefbotError
 from bot.render import html_text
 from db.models import Chat, Subscription
@@ -38,6 +39,16 @@ def status_text(session: Session, text: str, now: datetime, tz: ZoneInfo, *, as_
     if as_json:
         return json.dumps(status_json(status), ensure_ascii=False, indent=2)
     return terminal(render_status(status, tz))
+
+
+def status_chart(session: Session, text: str, now: datetime, days: int = 30) -> bytes:
+    """The PNG sent with a status: stories per day by topic over ``days`` days (UTC days)."""
+    region = regions.resolve(text)
+    if region is None:
+        raise UnknownRegion(text)
+    counts = queries.chart_counts(session, region.codes, now, days)
+    first = (now - timedelta(days=days - 1)).date()
+    return story_chart(region.name, [first + timedelta(days=i) for i in range(days)], counts)
 
 
 def digest_text(session: Session, chat_id: int, now: datetime) -> str:

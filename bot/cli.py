@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("region", nargs="+", metavar="REGION", help="e.g. lithuania, LT, baltics")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    status.add_argument(
+        "--chart",
+        metavar="PNG",
+        help="also write the chart the bot sends (stories per day by topic, 30 days)",
+    )
     digest = commands.add_parser(
         "digest",
         help="print a chat's digest: what is new since its last one (--dry-run)",
@@ -169,7 +174,7 @@ def _briefing(args: argparse.Namespace, settings: Settings) -> int:
     from zoneinfo import ZoneInfo
 
     from bot.app import open_database
-    from bot.briefing_cli import UnknownRegion, digest_text, status_text
+    from bot.briefing_cli import UnknownRegion, digest_text, status_chart, status_text
     from bot.clock import SystemClock
 
     now = SystemClock().now()
@@ -178,6 +183,13 @@ def _briefing(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "status":
             region = " ".join(args.region)
             text = db.call(status_text, region, now, ZoneInfo(settings.timezone), as_json=args.json)
+            if args.chart:
+                png = db.call(status_chart, region, now)
+                try:
+                    with open(args.chart, "wb") as out:
+                        out.write(png)
+                except OSError as exc:
+                    raise BriefbotError(f"cannot write the chart to {args.chart}: {exc.strerror}") from None
         else:
             text = db.call(digest_text, args.chat, now)
     except UnknownRegion as exc:

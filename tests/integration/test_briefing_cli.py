@@ -125,3 +125,14 @@ def test_digest_dry_run_prints_what_is_new_for_the_chat(polled, tmp_path):
     missing = briefbot("digest", "--chat", "99", "--dry-run", cwd=tmp_path, env=polled)
     assert missing.returncode == 1 and "no chat 99" in missing.stderr
     assert briefbot("digest", "--chat", "1", cwd=tmp_path, env=polled).returncode == 2
+
+
+def test_status_writes_the_chart_the_bot_sends(polled, tmp_path):
+    result = briefbot("status", "lithuania", "--chart", str(tmp_path / "lt.png"), cwd=tmp_path, env=polled)
+    assert result.returncode == 0, result.stderr
+    png = (tmp_path / "lt.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < 100_000
+    bad = briefbot(
+        "status", "lithuania", "--chart", str(tmp_path / "no" / "such" / "dir.png"), cwd=tmp_path, env=polled
+    )
+    assert bad.returncode == 1 and "cannot write the chart" in bad.stderr and "Traceback" not in bad.stderr

@@ -25,6 +25,7 @@ from bot.parse import parse_feed
 from bot.stories import StoryKeeper
 from db.engine import Database
 from db.models import Feed, Item, Story, StoryTag
+from db.queries import briefing as briefing_queries
 from db.queries import feeds as feed_queries
 from db.queries import items as item_queries
 from tests.fakes.clock import ManualClock
@@ -216,3 +217,33 @@ async def test_the_seed_articles_a_week_apart_are_one_story(
     closing, wagner = (story_of(database, item.guid) for item in seed_items())
     assert closing.id == wagner.id
     assert closing.item_count == 2 and (closing.last_seen_at - closing.first_seen_at).days == 8
+
+
+async def test_status_queries_read_the_stories(database, feed_server: FeedServer, make_poller, clock):
+    serve(database, feed_server, clock, {"en": ["c01-a", "c04-a"], "lt": ["c01-b"]})
+    await make_poller().poll_all()
+    closing, airport = story_of(database, "c01-a"), story_of(database, "c04-a")
+
+    facts = database.call(briefing_queries.status_facts, ["LT", "LV", "EE"], NOW)
+    assert [s.id for s in facts.latest] == sorted([closing.id, airport.id], key=lambda i: i != airport.id)
+    assert {sid for sid, _ in facts.first_seen} == {closing.id, airport.id}
+    assert facts.newest_item_at == airport.last_seen_at == NOW - timedelta(hours=1)
+    assert (closing.id, "border") in {(sid, topic) for sid, topic, _ in facts.topics}
+    assert facts.feeds_checked_at == NOW
+    # Nothing about Moldova; and nothing "now" a week ago.
+    assert database.call(briefing_queries.status_facts, ["MD"], NOW).latest == []
+    assert database.call(briefing_queries.status_facts, ["LT"], NOW - timedelta(days=30)).latest == []
+
+    counts = database.call(briefing_queries.chart_counts, ["LT"], NOW, 30)
+    day = (
+        closing.first_seen_at - (NOW - timedelta(days=29)).replace(hour=0, minute=0, second=0, microsecond=0)
+    ).days
+    assert counts["border"][day] >= 1 and all(len(v) == 30 for v in counts.values())
+    assert sum(sum(v) for v in counts.values()) == sum(len(s.topics) for s in (closing, airport))
+
+    # Both stories are new to the database, but the closing was reported a week ago: old news,
+    # not for today's digest.
+    assert NOW - closing.last_seen_at > timedelta(days=6)
+    digest = database.call(briefing_queries.digest_stories, ["LT"], NOW - timedelta(days=1), NOW)
+    assert {s.id for s in digest} == {airport.id}
+    assert database.call(briefing_queries.digest_stories, ["LT"], NOW, NOW + timedelta(hours=1)) == []
