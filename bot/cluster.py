@@ -275,8 +275,7 @@ def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model,
         if m.payload[2] in ("places", "institutions", "people")
     }
     # The same place or person in any language, by its id in entities.yaml ("#vilnius").
-    if model.entities is not None:
-        names |= {f"#{m.payload[1]}" for m in model.entities.match(tokens).get("entity", ())}
+    names |= {f"#{m.payload[1]}" for m in matches.get("entity", ())}
     # Other proper names (Wagner, Eagle S, Bilotaitė): capitalised words inside a sentence that
     # are not country names, which every story of that country shares.
     countries = {
