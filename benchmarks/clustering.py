@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.cluster import Clusterer, ClusterItem  # noqa: E402
+from bot.cluster import Clusterer, ClusterItem, Story, analyse  # noqa: E402
 
 
 def load(path: Path) -> list[dict]:
@@ -81,6 +81,39 @@ def prf(want: dict[str, str], got: dict[str, str]) -> tuple[float, float, float,
     return precision, recall, f1, truth, predicted
 
 
+def scaling(warm: Clusterer, items: list[dict], sizes: list[int]) -> None:
+    """Adding an item should cost about the same with 100 or 100,000 open stories: the same
+    items are added to a clusterer holding N synthetic open stories about the same countries,
+    with the same entity names (the worst case for the candidate index)."""
+    rng = random.Random(5)
+    feats = [
+        analyse(warm.classifier, it.get("title", ""), it.get("summary", ""), it.get("language"))[1]
+        for it in items
+    ]
+    names = sorted({n for f in feats for n in f.names if n.startswith("#")}) or ["#vilnius"]
+    latest = max(when(it["published"]) for it in items)
+    codes = ["LT", "LV", "EE", "PL", "BY", "UA", "RU", "FI", "MD"]
+    for size in sizes:
+        stories = []
+        for i in range(size):
+            last = latest - timedelta(hours=rng.uniform(0, 200))
+            story = Story(key=f"synthetic-{i}", first_seen=last - timedelta(hours=5), last_seen=last)
+            story.about = {rng.choice(codes)}
+            story.about_counts.update(story.about)
+            story.regions = set(story.about)
+            story.topics = {rng.choice(["border", "military", "hybrid", "migration", "diplomacy"])}
+            story.names = {rng.choice(names), f"name{rng.randrange(10 * size)}"}
+            story.words = {"en": {f"word{rng.randrange(5000)}" for _ in range(30)}}
+            stories.append(story)
+        clusterer = Clusterer(warm.classifier)
+        clusterer.restore(stories)
+        started = time.perf_counter()
+        for it, f in zip(items, feats, strict=True):
+            clusterer.add(item_of(it), f)
+        per_item = (time.perf_counter() - started) / len(items) * 1e6
+        print(f"scale: {size:>7,} open stories: {per_item:,.0f} µs per item added (features precomputed)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -88,6 +121,14 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=ROOT / "tests/data/clusters.jsonl")
     parser.add_argument("--errors", action="store_true", help="list pairs joined or split wrongly")
     parser.add_argument("--orders", type=int, default=10, help="shuffled arrival orders to try")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        nargs="*",
+        default=[100, 100_000],
+        metavar="N",
+        help="time adding the items to N open stories (default: 100 and 100000)",
+    )
     args = parser.parse_args()
     items = load(args.file)
     clusterer = Clusterer()
@@ -115,6 +156,8 @@ def main() -> None:
             f"arrival order shuffled (each item delayed 0-6 h, {len(f1s)} orders): "
             f"F1 mean {sum(f1s) / len(f1s):.2f}, min {min(f1s):.2f}"
         )
+    if args.scale:
+        scaling(clusterer, items, args.scale)
     if args.errors:
         by_id = {it["id"]: it for it in items}
         for pair in sorted(predicted - truth, key=sorted):

@@ -20,6 +20,7 @@ Numbers: the table below, chosen on tests/data/clusters.jsonl (``benchmarks/clus
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -52,6 +53,7 @@ MAX_WORDS = 300  # content words a story remembers (its first items say what it 
 #: clusters.jsonl share at most 6 (two Vilnius airport closures four days apart).
 PASSAGE_PAIRS = 10
 MAX_PAIRS = 1500  # two-word phrases a story remembers per language
+PER_KEY = 50  # candidate stories looked at per shared name or country: the 50 touched last
 
 _NUMBER = re.compile(r"\d[\d\s.,]*\d|\d")
 #: Capitalised words that name no event: months, days, titles of office (English; in the other
@@ -380,7 +382,8 @@ class Clusterer:
     def __init__(self, classifier: Classifier | None = None) -> None:
         self.classifier = classifier or Classifier()
         self.stories: dict[str, Story] = {}
-        self._index: dict[str, set[str]] = {}  # name or "@LT" → story keys
+        #: name or "@LT" → story keys, most recently touched last (a dict as an ordered set)
+        self._index: dict[str, dict[str, None]] = {}
         self._latest: datetime | None = None
         self._added = 0
 
@@ -397,10 +400,15 @@ class Clusterer:
         for index_key in story.names | {f"@{code}" for code in story.about}:
             keys = self._index.get(index_key)
             if keys is not None:
-                keys.discard(key)
+                keys.pop(key, None)
                 if not keys:
                     del self._index[index_key]
         return story
+
+    def _link(self, index_key: str, story_key: str) -> None:
+        keys = self._index.setdefault(index_key, {})
+        keys.pop(story_key, None)
+        keys[story_key] = None
 
     def _keys(self, f: Features) -> set[str]:
         return set(f.names) | {f"@{code}" for code in (f.about or f.regions)}
@@ -408,10 +416,12 @@ class Clusterer:
     def _candidates(self, f: Features, when: datetime) -> list[Story]:
         found: Counter[str] = Counter()
         for key in self._keys(f):
-            for story_key in self._index.get(key, ()):
+            # The stories touched last under each name or country: a busy country's hundreds of
+            # open stories do not make every item slower (benchmarks/clustering.py --scale).
+            for story_key in itertools.islice(reversed(self._index.get(key, {})), PER_KEY):
                 found[story_key] += 1
         stories = []
-        for story_key, _ in found.most_common(50):  # bounded work per item
+        for story_key, _ in found.most_common(20):  # the 20 sharing most keys: bounded work per item
             story = self.stories[story_key]
             if when - story.last_seen <= CONTINUE_WINDOW and story.first_seen - when <= WINDOW:
                 stories.append(story)
@@ -422,7 +432,7 @@ class Clusterer:
         for story in stories:
             self.stories[story.key] = story
             for key in story.names | {f"@{code}" for code in story.about}:
-                self._index.setdefault(key, set()).add(story.key)
+                self._link(key, story.key)
             if self._latest is None or story.last_seen > self._latest:
                 self._latest = story.last_seen
 
@@ -489,7 +499,7 @@ class Clusterer:
         if other.severity.rank > into.severity.rank:
             into.severity = other.severity
         for key in into.names | {f"@{code}" for code in into.about}:
-            self._index.setdefault(key, set()).add(into.key)
+            self._link(key, into.key)
 
     def _absorb(self, story: Story, item: ClusterItem, f: Features) -> None:
         story.first_seen = min(story.first_seen, item.published)
@@ -515,7 +525,7 @@ class Clusterer:
         if f.severity.rank > story.severity.rank:
             story.severity = f.severity
         for key in self._keys(f):
-            self._index.setdefault(key, set()).add(story.key)
+            self._link(key, story.key)
 
 
 def story_key(item: ClusterItem) -> str:
