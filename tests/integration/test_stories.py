@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.classify import classify
+from bot.classify import default_classifier as keeper_classifier
+from bot.cluster import analyse
 from bot.domain import FeedSpec
 from bot.fetch import Fetcher
 from bot.ingest import Poller
@@ -247,3 +249,27 @@ async def test_status_queries_read_the_stories(database, feed_server: FeedServer
     digest = database.call(briefing_queries.digest_stories, ["LT"], NOW - timedelta(days=1), NOW)
     assert {s.id for s in digest} == {airport.id}
     assert database.call(briefing_queries.digest_stories, ["LT"], NOW, NOW + timedelta(hours=1)) == []
+
+
+def test_after_a_failed_transaction_the_stories_are_reloaded(database):
+    database.call(
+        feed_queries.sync_feed_list, [FeedSpec(name="f", url="https://f.test/rss", language="en")], NOW
+    )
+    feed_id = database.call(lambda s: s.scalar(select(Feed.id)))
+    keeper = StoryKeeper()
+    entries = [
+        parse_feed(rss([fake(i)]), url="https://f.test/rss", fetched_at=NOW).entries[0] for i in ("c01-a",)
+    ]
+    features = {e.guid: analyse(keeper_classifier(), e.title, e.summary, "en")[1] for e in entries}
+
+    def fails(session):
+        keeper.assign(session, feed_id, entries, features, NOW)
+        raise RuntimeError("the transaction fails after the stories were written")
+
+    with pytest.raises(RuntimeError):
+        database.call(fails)
+    assert database.call(lambda s: s.scalar(select(func.count(Story.id)))) == 0
+    keeper.invalidate()  # what ingest does on a failed store
+    ids = database.call(keeper.assign, feed_id, entries, features, NOW)
+    stored = database.call(lambda s: s.get(Story, ids["c01-a"]))
+    assert stored is not None and stored.item_count == 1
