@@ -11,7 +11,7 @@ this region".
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -108,13 +108,16 @@ class StoryLine:
 
 @dataclass(frozen=True, slots=True)
 class StatusFacts:
-    """What the database knows about a region, gathered by db/queries/briefing.py."""
+    """What the database knows about a region, counted by db/queries/briefing.py (a story about
+    several countries of a group counts once)."""
 
     now: datetime
-    first_seen: Sequence[tuple[int, datetime]]  #: (story id, first seen), the last 31 days
-    high_severity_ids: frozenset[int]  #: stories among them of severity high
+    last_24h: int  #: stories first reported in the last 24 hours
+    previous_days: Sequence[int]  #: stories first reported per 24-hour day before that, oldest first
+    high_severity_24h: int  #: of the last 24 hours' stories, those of severity high
     latest: Sequence[StoryLine]  #: newest last seen first
-    topics: Sequence[tuple[int, str, datetime]]  #: (story id, topic, last seen), the last 7 days
+    topics_24h: Mapping[str, int]  #: topic → stories reported in the last 24 hours
+    topics_7d: Mapping[str, int]  #: topic → stories reported in the last 7 days
     newest_item_at: datetime | None
     feeds_checked_at: datetime | None = None  #: the last successful poll of any feed
 
@@ -131,46 +134,19 @@ class Status:
     now: datetime
 
 
-def daily_counts(first_seen: Iterable[tuple[int, datetime]], now: datetime) -> tuple[int, list[int]]:
-    """Stories first seen in the last 24 h, and per 24-hour day before that (oldest first,
-    BASELINE_DAYS days). A story counts once however many of the region's countries it is about."""
-    last_24h: set[int] = set()
-    days: list[set[int]] = [set() for _ in range(BASELINE_DAYS)]
-    for story_id, when in first_seen:
-        age = now - when
-        if age < timedelta(0):
-            continue  # published "in the future" by a wrong feed clock: not counted
-        day = int(age / timedelta(days=1))
-        if day == 0:
-            last_24h.add(story_id)
-        elif day <= BASELINE_DAYS:
-            days[BASELINE_DAYS - day].add(story_id)
-    return len(last_24h), [len(d) for d in days]
-
-
 def compose_status(region: Region, facts: StatusFacts) -> Status:
     """The status of a region (a country or a group) from what the database knows."""
-    now = facts.now
-    last_24h, previous = daily_counts(facts.first_seen, now)
-    recent = {sid for sid, when in facts.first_seen if timedelta(0) <= now - when < timedelta(days=1)}
-    level = activity(last_24h, previous, len(recent & facts.high_severity_ids))
-    day: dict[str, set[int]] = {}
-    week: dict[str, set[int]] = {}
-    for story_id, topic, last_seen in facts.topics:
-        if now - last_seen <= timedelta(days=7):
-            week.setdefault(topic, set()).add(story_id)
-            if now - last_seen <= timedelta(days=1):
-                day.setdefault(topic, set()).add(story_id)
-    order = sorted(week, key=lambda t: (-len(week[t]), t))
+    level = activity(facts.last_24h, facts.previous_days, facts.high_severity_24h)
+    order = sorted(facts.topics_7d, key=lambda t: (-facts.topics_7d[t], t))
     return Status(
         region=region,
         activity=level,
         latest=tuple(facts.latest[:LATEST_STORIES]),
-        topics_24h={t: len(day.get(t, ())) for t in order},
-        topics_7d={t: len(week[t]) for t in order},
+        topics_24h={t: facts.topics_24h.get(t, 0) for t in order},
+        topics_7d={t: facts.topics_7d[t] for t in order},
         newest_item_at=facts.newest_item_at,
         feeds_checked_at=facts.feeds_checked_at,
-        now=now,
+        now=facts.now,
     )
 
 

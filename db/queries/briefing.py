@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.briefing import BASELINE_DAYS, LATEST_STORIES, StatusFacts, StoryLine
@@ -43,26 +43,40 @@ def _lines(session: Session, ids: Sequence[int]) -> list[StoryLine]:
     return out
 
 
+def _region(codes: Sequence[str]) -> ColumnElement[bool]:
+    return (StoryTag.kind == "region") & StoryTag.value.in_(codes)
+
+
 def status_facts(session: Session, codes: Sequence[str], now: datetime) -> StatusFacts:
-    """Everything ``briefing.compose_status`` needs about the countries ``codes``."""
-    region = (StoryTag.kind == "region") & StoryTag.value.in_(codes)
-    first_seen = session.execute(
-        select(StoryTag.story_id, StoryTag.first_seen_at).where(
-            region,
-            StoryTag.first_seen_at >= now - timedelta(days=BASELINE_DAYS + 1),
-            StoryTag.first_seen_at <= now,
-        )
-    ).all()
-    recent = sorted({sid for sid, when in first_seen if now - when < timedelta(days=1)})
-    high: set[int] = set()
-    for start in range(0, len(recent), CHUNK):
-        high.update(
-            session.scalars(
-                select(Story.id).where(
-                    Story.id.in_(recent[start : start + CHUNK]), Story.severity == Severity.HIGH
-                )
+    """Everything ``briefing.compose_status`` needs about the countries ``codes``. The counting
+    is done by the database (a busy country has thousands of stories a month: rows for each
+    would cost more in Python than the queries themselves; benchmarks/status.py)."""
+    region = _region(codes)
+    day = timedelta(days=1)
+    # Day 0: first reported in the last 24 h; day d: 24 h × d before that. Later times (a feed
+    # clock in the future) are not counted.
+    bucket = case(*((StoryTag.first_seen_at > now - day * (d + 1), d) for d in range(BASELINE_DAYS + 1)))
+    counts = dict(
+        session.execute(
+            select(bucket, func.count(distinct(StoryTag.story_id)))
+            .where(
+                region,
+                StoryTag.first_seen_at > now - day * (BASELINE_DAYS + 1),
+                StoryTag.first_seen_at <= now,
             )
+            .group_by(bucket)
+        ).all()
+    )
+    high = session.scalar(
+        select(func.count(distinct(StoryTag.story_id)))
+        .join(Story, Story.id == StoryTag.story_id)
+        .where(
+            region,
+            StoryTag.first_seen_at > now - day,
+            StoryTag.first_seen_at <= now,
+            Story.severity == Severity.HIGH,
         )
+    )
     # The latest stories: the newest few of each country, merged.
     latest: dict[int, datetime] = {}
     for code in codes:
@@ -76,17 +90,21 @@ def status_facts(session: Session, codes: Sequence[str], now: datetime) -> Statu
     newest = sorted(latest, key=lambda sid: latest[sid], reverse=True)[:LATEST_STORIES]
     lines = sorted(_lines(session, newest), key=lambda s: s.last_seen, reverse=True)
     topic = aliased(StoryTag)
+    recent = case((StoryTag.last_seen_at >= now - day, StoryTag.story_id))
     topics = session.execute(
-        select(StoryTag.story_id, topic.value, StoryTag.last_seen_at)
+        select(topic.value, func.count(distinct(StoryTag.story_id)), func.count(distinct(recent)))
         .join(topic, (topic.story_id == StoryTag.story_id) & (topic.kind == "topic"))
-        .where(region, StoryTag.last_seen_at >= now - timedelta(days=7), StoryTag.last_seen_at <= now)
+        .where(region, StoryTag.last_seen_at >= now - day * 7, StoryTag.last_seen_at <= now)
+        .group_by(topic.value)
     ).all()
     return StatusFacts(
         now=now,
-        first_seen=[(sid, when) for sid, when in first_seen],
-        high_severity_ids=frozenset(high),
+        last_24h=counts.get(0, 0),
+        previous_days=[counts.get(d, 0) for d in range(BASELINE_DAYS, 0, -1)],
+        high_severity_24h=high or 0,
         latest=lines,
-        topics=[(sid, value, when) for sid, value, when in topics],
+        topics_24h={value: n24 for value, _, n24 in topics if n24},
+        topics_7d={value: n7 for value, n7, _ in topics},
         newest_item_at=lines[0].last_seen if lines else None,
         feeds_checked_at=session.scalar(select(func.max(Feed.last_success_at))),
     )
@@ -103,7 +121,7 @@ def chart_counts(
         select(StoryTag.story_id, topic.value, StoryTag.first_seen_at)
         .join(topic, (topic.story_id == StoryTag.story_id) & (topic.kind == "topic"))
         .where(
-            (StoryTag.kind == "region") & StoryTag.value.in_(codes),
+            _region(codes),
             StoryTag.first_seen_at >= start,
             StoryTag.first_seen_at <= now,
         )
@@ -125,7 +143,7 @@ def digest_stories(session: Session, codes: Sequence[str], since: datetime, now:
         select(StoryTag.story_id)
         .join(Story, Story.id == StoryTag.story_id)
         .where(
-            (StoryTag.kind == "region") & StoryTag.value.in_(codes),
+            _region(codes),
             StoryTag.last_seen_at >= since - timedelta(days=3),
             Story.created_at > since,
             Story.created_at <= now,

@@ -228,9 +228,11 @@ async def test_status_queries_read_the_stories(database, feed_server: FeedServer
 
     facts = database.call(briefing_queries.status_facts, ["LT", "LV", "EE"], NOW)
     assert [s.id for s in facts.latest] == sorted([closing.id, airport.id], key=lambda i: i != airport.id)
-    assert {sid for sid, _ in facts.first_seen} == {closing.id, airport.id}
+    assert facts.last_24h == 1  # the airport closure; the crossings closed a week ago
+    assert sum(facts.previous_days) == 1 and len(facts.previous_days) == 30
+    assert facts.previous_days[-((NOW - closing.first_seen_at).days)] == 1
     assert facts.newest_item_at == airport.last_seen_at == NOW - timedelta(hours=1)
-    assert (closing.id, "border") in {(sid, topic) for sid, topic, _ in facts.topics}
+    assert facts.topics_7d.get("border", 0) >= 1 and set(facts.topics_24h) <= set(facts.topics_7d)
     assert facts.feeds_checked_at == NOW
     # Nothing about Moldova; and nothing "now" a week ago.
     assert database.call(briefing_queries.status_facts, ["MD"], NOW).latest == []
@@ -273,3 +275,42 @@ def test_after_a_failed_transaction_the_stories_are_reloaded(database):
     ids = database.call(keeper.assign, feed_id, entries, features, NOW)
     stored = database.call(lambda s: s.get(Story, ids["c01-a"]))
     assert stored is not None and stored.item_count == 1
+
+
+def test_status_counts_by_24_hour_day_and_a_story_once_per_group(database):
+    def story(session, key: str, age: timedelta, codes: tuple[str, ...], severity: str = "low") -> None:
+        when = NOW - age
+        row = Story(
+            key=key,
+            title=key,
+            first_seen_at=when,
+            last_seen_at=when,
+            regions=list(codes),
+            topics=["border"],
+            item_count=1,
+            source_count=1,
+            severity=severity,
+            state={},
+            created_at=NOW,
+        )
+        session.add(row)
+        session.flush()
+        for kind, value in [*(("region", c) for c in codes), ("topic", "border")]:
+            session.add(
+                StoryTag(story_id=row.id, kind=kind, value=value, first_seen_at=when, last_seen_at=when)
+            )
+
+    def fill(session) -> None:
+        story(session, "both", timedelta(hours=2), ("LT", "LV"), "high")  # one story, two countries
+        story(session, "edge-today", timedelta(hours=23, minutes=59), ("LT",))
+        story(session, "yesterday", timedelta(hours=24, minutes=1), ("LV",))
+        story(session, "oldest", timedelta(days=30, hours=1), ("EE",))
+        story(session, "outside", timedelta(days=31, hours=1), ("LT",))
+        story(session, "future", -timedelta(hours=1), ("LT",))  # a feed clock ahead: not counted
+
+    database.call(fill)
+    facts = database.call(briefing_queries.status_facts, ["LT", "LV", "EE"], NOW)
+    assert (facts.last_24h, facts.high_severity_24h) == (2, 1)
+    assert facts.previous_days[-1] == 1 and facts.previous_days[0] == 1 and sum(facts.previous_days) == 2
+    assert facts.topics_24h == {"border": 2} and facts.topics_7d == {"border": 3}
+    assert [s.title for s in facts.latest] == ["both", "edge-today", "yesterday", "oldest", "outside"]

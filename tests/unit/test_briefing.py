@@ -64,7 +64,6 @@ from bot.briefing import (  # noqa: E402
     StoryLine,
     compose_digest,
     compose_status,
-    daily_counts,
     render_status,
 )
 from bot.domain import Severity  # noqa: E402
@@ -101,44 +100,27 @@ def line(
     )
 
 
-def test_daily_counts_buckets_by_24_hours_and_counts_a_story_once():
-    first_seen = [
-        (1, NOW - timedelta(hours=2)),
-        (1, NOW - timedelta(hours=2)),  # the same story about LT and LV (a group's status)
-        (2, NOW - timedelta(hours=23, minutes=59)),
-        (3, NOW - timedelta(hours=24, minutes=1)),  # yesterday
-        (4, NOW - timedelta(days=30, hours=1)),  # the oldest baseline day
-        (5, NOW - timedelta(days=31, hours=1)),  # outside
-        (6, NOW + timedelta(hours=1)),  # a wrong feed clock: not counted
-    ]
-    last_24h, days = daily_counts(first_seen, NOW)
-    assert last_24h == 2
-    assert len(days) == 30 and days[-1] == 1 and days[0] == 1 and sum(days) == 2
-
-
-def test_status_of_a_group_counts_topics_by_story():
+def test_status_of_a_group_orders_topics_and_renders_times_in_the_readers_zone():
     facts = StatusFacts(
         now=NOW,
-        first_seen=[(i, NOW - timedelta(hours=i)) for i in range(1, 6)] + [(9, NOW - timedelta(days=3))],
-        high_severity_ids=frozenset({2}),
+        last_24h=5,
+        previous_days=[0] * 30,
+        high_severity_24h=1,
         latest=[line(1), line(2, sev=Severity.HIGH)],
-        topics=[
-            (1, "border", NOW - timedelta(hours=1)),
-            (2, "border", NOW - timedelta(hours=2)),
-            (2, "military", NOW - timedelta(hours=2)),
-            (9, "military", NOW - timedelta(days=3)),
-            (8, "migration", NOW - timedelta(days=8)),
-        ],
+        topics_24h={"border": 2, "military": 1},
+        topics_7d={"military": 2, "border": 2, "hybrid": 1},
         newest_item_at=NOW - timedelta(hours=1),
     )
     status = compose_status(regions.resolve("baltics"), facts)
-    assert status.activity.last_24h == 5 and status.activity.level is Level.HIGH  # 5 vs usually 0
-    assert status.topics_24h == {"border": 2, "military": 1}
-    assert status.topics_7d == {"border": 2, "military": 2}  # migration is older than 7 days
+    assert status.activity.level is Level.HIGH  # 5 vs usually 0
+    assert list(status.topics_7d) == ["border", "military", "hybrid"]  # most first, then by name
+    assert status.topics_24h == {"border": 2, "military": 1, "hybrid": 0}
     text = html_text(render_status(status, VILNIUS))
     assert text.splitlines()[0] == "Baltic states — 🔴 high"
-    assert "border 2/2 · military 1/2" in text
+    assert text.splitlines()[1] == "5 stories in 24 h (usually 0 a day), 1 of high severity."
+    assert "border 2/2 · military 1/2 · hybrid threats 0/1" in text
     assert "Newest report 07:30 (1 h ago), times in Europe/Vilnius." in text
+    assert text.splitlines()[-1].startswith("🔴 Story 2 — 1 source · 1 h ago")
 
 
 _PIECES = [
@@ -169,9 +151,7 @@ hostile = (
 @given(titles=st.lists(hostile, min_size=1, max_size=12))
 def test_status_and_digest_are_valid_telegram_html_in_parts_under_the_limit(titles):
     stories = [line(i, t or "x", hours=i + 1, sources=i + 1) for i, t in enumerate(titles)]
-    facts = StatusFacts(
-        NOW, [(s.id, s.first_seen) for s in stories], frozenset(), stories, [], stories[0].last_seen
-    )
+    facts = StatusFacts(NOW, len(stories), [1] * 30, 0, stories, {}, {}, stories[0].last_seen)
     for html in (
         render_status(compose_status(regions.resolve("LT"), facts), VILNIUS),
         compose_digest([Follow(regions.resolve("LT"))], stories, NOW - timedelta(days=1), NOW, VILNIUS),
