@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -104,6 +104,14 @@ class StoryLine:
     first_seen: datetime
     last_seen: datetime
     created_at: datetime | None = None
+    #: language → (title, url) of its first report in that language ("prefer the reader's language")
+    titles: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def title_for(self, language: str | None) -> tuple[str, str | None]:
+        """The title and link to show a reader of ``language``: theirs, else the English one."""
+        if language and language in self.titles:
+            return self.titles[language]
+        return self.title, self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +180,8 @@ def local_time(when: datetime, tz: ZoneInfo, now: datetime) -> str:
     return f"{local.day} {local:%b %H:%M}"
 
 
-def _title(story: StoryLine) -> str:
-    title = " ".join(story.title.split())
+def _clip(title: str) -> str:
+    title = " ".join(title.split())
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
 
 
@@ -181,14 +189,16 @@ def _sources(n: int) -> str:
     return f"{n} source" if n == 1 else f"{n} sources"
 
 
-def story_line(story: StoryLine, now: datetime, *, with_age: bool = True) -> str:
-    """One story as one line of Telegram HTML: mark, linked title, sources, age."""
+def story_line(story: StoryLine, now: datetime, *, with_age: bool = True, language: str | None = None) -> str:
+    """One story as one line of Telegram HTML: mark, linked title (in the reader's language when
+    a source wrote in it), sources, age."""
     mark = "🔴" if story.severity is Severity.HIGH else "•"
-    text = f"{mark} {link(story.url or '', _title(story))} — {_sources(story.sources)}"
+    title, url = story.title_for(language)
+    text = f"{mark} {link(url or '', _clip(title))} — {_sources(story.sources)}"
     return text + (f" · {age(story.last_seen, now)}" if with_age else "")
 
 
-def render_status(status: Status, tz: ZoneInfo) -> str:
+def render_status(status: Status, tz: ZoneInfo, language: str | None = None) -> str:
     """The status as Telegram HTML (split it with render.split_message before sending)."""
     a, now = status.activity, status.now
     lines = [f"{bold(status.region.label)} — {_LEVEL_MARK[a.level]} {a.level.value}", escape(a.reason) + "."]
@@ -208,7 +218,7 @@ def render_status(status: Status, tz: ZoneInfo) -> str:
     lines.append("")
     if status.latest:
         lines.append(bold("Latest stories"))
-        lines += [story_line(s, now) for s in status.latest]
+        lines += [story_line(s, now, language=language) for s in status.latest]
     else:
         lines.append(f"No security stories about {escape(status.region.name)} in the last 30 days.")
     return "\n".join(lines)
@@ -265,7 +275,12 @@ class Follow:
 
 
 def compose_digest(
-    follows: Sequence[Follow], stories: Iterable[StoryLine], since: datetime, now: datetime, tz: ZoneInfo
+    follows: Sequence[Follow],
+    stories: Iterable[StoryLine],
+    since: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str | None = None,
 ) -> str:
     """A chat's digest as Telegram HTML: stories new since ``since`` (its last digest), grouped
     region → topic, high severity first, one line per story with its sources and link. A story
@@ -298,7 +313,7 @@ def compose_digest(
             groups, key=lambda t: (-max(s.severity.rank for s in groups[t]), -len(groups[t]), t)
         ):
             lines.append(italic(TOPIC_NAMES.get(topic, topic).capitalize()))
-            lines += [story_line(s, now, with_age=False) for s in groups[topic]]
+            lines += [story_line(s, now, with_age=False, language=language) for s in groups[topic]]
         sections.append("\n".join(lines))
     names = ", ".join(f.region.name for f in follows)
     if not sections:

@@ -38,6 +38,11 @@ def _lines(session: Session, ids: Sequence[int]) -> list[StoryLine]:
                     first_seen=s.first_seen_at,
                     last_seen=s.last_seen_at,
                     created_at=s.created_at,
+                    titles={
+                        str(lang): (str(t[0]), t[1])
+                        for lang, t in ((s.state or {}).get("titles") or {}).items()
+                        if isinstance(t, list | tuple) and t
+                    },
                 )
             )
     return out

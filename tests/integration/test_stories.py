@@ -228,6 +228,9 @@ async def test_status_queries_read_the_stories(database, feed_server: FeedServer
 
     facts = database.call(briefing_queries.status_facts, ["LT", "LV", "EE"], NOW)
     assert [s.id for s in facts.latest] == sorted([closing.id, airport.id], key=lambda i: i != airport.id)
+    line = next(s for s in facts.latest if s.id == closing.id)
+    assert line.title_for("lt") == (ITEMS["c01-b"]["title"], ITEMS["c01-b"]["url"])  # the reader's language
+    assert line.title_for("fi") == (ITEMS["c01-a"]["title"], ITEMS["c01-a"]["url"])  # else English
     assert facts.last_24h == 1  # the airport closure; the crossings closed a week ago
     assert sum(facts.previous_days) == 1 and len(facts.previous_days) == 30
     assert facts.previous_days[-((NOW - closing.first_seen_at).days)] == 1
