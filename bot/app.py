@@ -126,7 +126,8 @@ async def run(
     stop: asyncio.Event | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """``briefbot run``: migrate, sync feeds.yaml, then poll on schedule until stopped."""
+    """``briefbot run``: migrate, sync feeds.yaml, then poll on schedule and (with a token) answer
+    in Telegram, until stopped."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -134,20 +135,26 @@ async def run(
             loop.add_signal_handler(sig, stop.set)
     async with services(settings) as svc:
         sync_feeds(settings, svc.db, svc.clock)
-        if settings.token is None:
-            announce(NO_TOKEN_HINT)
-        else:
-            announce(
-                "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram front-end yet: "
-                "it polls and stores only."
-            )
         job = PollJob(svc.poller)
         scheduler = build_scheduler(job, settings.poll_interval)
         scheduler.start()
         log.info("run.started interval=%ds", settings.poll_interval)
+        telegram = None
         try:
+            if settings.token is None:
+                announce(NO_TOKEN_HINT)
+            else:
+                from bot.telegram_app import build_application, start_bot
+                from handlers.common import Deps
+
+                telegram = build_application(settings, Deps(svc.db, settings, svc.clock))
+                announce(await start_bot(telegram, settings))
             await stop.wait()
         finally:
+            if telegram is not None:
+                from bot.telegram_app import stop_bot
+
+                await stop_bot(telegram)
             scheduler.shutdown(wait=False)
             await job.stop()
             log.info("run.stopped")

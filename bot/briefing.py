@@ -189,16 +189,20 @@ def _sources(n: int) -> str:
     return f"{n} source" if n == 1 else f"{n} sources"
 
 
-def story_line(story: StoryLine, now: datetime, *, with_age: bool = True, language: str | None = None) -> str:
+def story_line(
+    story: StoryLine, now: datetime, *, with_age: bool = True, language: str | None = None, why: bool = False
+) -> str:
     """One story as one line of Telegram HTML: mark, linked title (in the reader's language when
     a source wrote in it), sources, age."""
     mark = "🔴" if story.severity is Severity.HIGH else "•"
     title, url = story.title_for(language)
     text = f"{mark} {link(url or '', _clip(title))} — {_sources(story.sources)}"
-    return text + (f" · {age(story.last_seen, now)}" if with_age else "")
+    text += f" · {age(story.last_seen, now)}" if with_age else ""
+    # In Telegram "/why_123" is a command the reader can tap: the evidence behind the story.
+    return text + (f" · /why_{story.id}" if why else "")
 
 
-def render_status(status: Status, tz: ZoneInfo, language: str | None = None) -> str:
+def render_status(status: Status, tz: ZoneInfo, language: str | None = None, *, why: bool = False) -> str:
     """The status as Telegram HTML (split it with render.split_message before sending)."""
     a, now = status.activity, status.now
     lines = [f"{bold(status.region.label)} — {_LEVEL_MARK[a.level]} {a.level.value}", escape(a.reason) + "."]
@@ -218,7 +222,7 @@ def render_status(status: Status, tz: ZoneInfo, language: str | None = None) -> 
     lines.append("")
     if status.latest:
         lines.append(bold("Latest stories"))
-        lines += [story_line(s, now, language=language) for s in status.latest]
+        lines += [story_line(s, now, language=language, why=why) for s in status.latest]
     else:
         lines.append(f"No security stories about {escape(status.region.name)} in the last 30 days.")
     return "\n".join(lines)
@@ -281,6 +285,8 @@ def compose_digest(
     now: datetime,
     tz: ZoneInfo,
     language: str | None = None,
+    *,
+    why: bool = False,
 ) -> str:
     """A chat's digest as Telegram HTML: stories new since ``since`` (its last digest), grouped
     region → topic, high severity first, one line per story with its sources and link. A story
@@ -313,7 +319,7 @@ def compose_digest(
             groups, key=lambda t: (-max(s.severity.rank for s in groups[t]), -len(groups[t]), t)
         ):
             lines.append(italic(TOPIC_NAMES.get(topic, topic).capitalize()))
-            lines += [story_line(s, now, with_age=False, language=language) for s in groups[topic]]
+            lines += [story_line(s, now, with_age=False, language=language, why=why) for s in groups[topic]]
         sections.append("\n".join(lines))
     names = ", ".join(f.region.name for f in follows)
     if not sections:

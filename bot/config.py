@@ -13,12 +13,17 @@ a log line or an error message.
 | BRIEFBOT_ADMIN_IDS      | comma-separated Telegram user ids               | (none)                           |
 | BRIEFBOT_POLL_INTERVAL  | default seconds between polls of a feed         | 300                              |
 | BRIEFBOT_TIMEZONE       | IANA time zone for new chats                    | UTC                              |
+| BRIEFBOT_WEBHOOK_URL    | public HTTPS URL: webhook mode instead of polling | (unset: long polling)          |
+| BRIEFBOT_WEBHOOK_SECRET | secret Telegram sends with every webhook call   | derived from the token           |
+| PORT                    | port the webhook server listens on              | 8080                             |
 | LOG_LEVEL               | DEBUG, INFO, WARNING, ERROR                     | INFO                             |
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +54,9 @@ class Settings(BaseSettings):
     poll_interval: int = Field(default=300, alias="BRIEFBOT_POLL_INTERVAL")
     timezone: str = Field(default="UTC", alias="BRIEFBOT_TIMEZONE")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    webhook_url: str | None = Field(default=None, alias="BRIEFBOT_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="BRIEFBOT_WEBHOOK_SECRET")
+    port: int = Field(default=8080, alias="PORT")
 
     @classmethod
     def settings_customise_sources(
@@ -121,6 +129,31 @@ class Settings(BaseSettings):
             raise ValueError("is not an IANA time zone name such as Europe/Vilnius") from None
         return value.strip()
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and not value.startswith("https://"):
+                raise ValueError("must be the public https:// URL Telegram should call")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+                raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("must be a TCP port, 1-65535")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -132,6 +165,16 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def webhook_secret_token(self) -> str | None:
+        """The secret Telegram must send with webhook calls: BRIEFBOT_WEBHOOK_SECRET, else one
+        derived from the token (stable across restarts, never the token itself)."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        if self.token is None:
+            return None
+        return hashlib.sha256(f"briefbot-webhook:{self.token}".encode()).hexdigest()[:48]
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -168,6 +211,7 @@ def load_settings(
             key = str(err["loc"][0]) if err["loc"] else "?"
             reason = err["msg"].removeprefix("Value error, ")
             # Secrets are never echoed: the token, and database URLs that may carry a password.
-            shown = "" if key in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL") else f" (got {err.get('input')!r})"
+            secret = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "BRIEFBOT_WEBHOOK_SECRET")
+            shown = "" if key in secret else f" (got {err.get('input')!r})"
             problems.append(f"{key}: {reason}{shown}")
         raise ConfigError(problems) from None

@@ -133,6 +133,7 @@ class FeedHealth:
     next_fetch_at: datetime | None
     items: int
     newest_item_at: datetime | None
+    regions: tuple[str, ...] = ()  #: what the feed covers, as listed in feeds.yaml
 
 
 class Severity(StrEnum):

@@ -116,3 +116,56 @@ def suggest(text: str, limit: int = 3) -> list[Region]:
         if len(out) == limit:
             break
     return out
+
+
+#: What people type for a topic filter ("/subscribe poland border military").
+TOPIC_WORDS = {
+    "border": "border",
+    "borders": "border",
+    "military": "military",
+    "army": "military",
+    "defence": "military",
+    "defense": "military",
+    "migration": "migration",
+    "migrants": "migration",
+    "hybrid": "hybrid",
+    "diplomacy": "diplomacy",
+    "diplomatic": "diplomacy",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What ``/subscribe`` was asked: regions, an optional topic filter, words not understood."""
+
+    regions: tuple[Region, ...]
+    topics: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+
+def parse_request(text: str, max_words: int = 40) -> Request:
+    """Split "lt lv border", "Baltic states military", "Литва граница" into regions, topics and
+    unknown words. Names of up to four words are tried longest first ("republic of lithuania")."""
+    words = [w for w in text.replace(",", " ").split() if w][:max_words]
+    regions: list[Region] = []
+    topics: list[str] = []
+    unknown: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(4, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + n])
+            region = resolve(phrase)
+            if region is not None:
+                if region not in regions:
+                    regions.append(region)
+                i += n
+                break
+            if n == 1:
+                topic = TOPIC_WORDS.get(fold(phrase))
+                if topic is not None:
+                    if topic not in topics:
+                        topics.append(topic)
+                else:
+                    unknown.append(phrase)
+                i += 1
+    return Request(tuple(regions), tuple(topics), tuple(unknown))

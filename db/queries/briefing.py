@@ -7,7 +7,9 @@ of the database (benchmarks/status.py: 1,000,000 items, 200,000 stories).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.briefing import BASELINE_DAYS, LATEST_STORIES, StatusFacts, StoryLine
 from bot.domain import Severity
-from db.models import Feed, Story, StoryTag
+from db.models import Feed, Item, ItemTag, Story, StoryTag
 
 #: ids per IN (...) list
 CHUNK = 500
@@ -163,3 +165,42 @@ def digest_stories(session: Session, codes: Sequence[str], since: datetime, now:
         .distinct()
     ).all()
     return _lines(session, list(ids))
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a story is tagged as it is (``/why``): its reports and the words behind each tag."""
+
+    story: StoryLine
+    reports: list[tuple[str, str, str | None, datetime]]  #: (feed name, title, url, published)
+    tags: dict[tuple[str, str], list[str]]  #: (kind, value) → evidence words, most frequent first
+    roles: dict[str, str]  #: region → "about" | "mentioned" (about wins)
+
+
+def story_evidence(session: Session, story_id: int, max_reports: int = 10) -> Evidence | None:
+    lines = _lines(session, [story_id])
+    if not lines:
+        return None
+    reports = session.execute(
+        select(Feed.name, Item.title, Item.url, Item.published_at)
+        .join(Feed, Feed.id == Item.feed_id)
+        .where(Item.story_id == story_id)
+        .order_by(Item.published_at)
+        .limit(max_reports)
+    ).all()
+    words: dict[tuple[str, str], Counter[str]] = {}
+    roles: dict[str, str] = {}
+    for kind, value, role, evidence in session.execute(
+        select(ItemTag.kind, ItemTag.value, ItemTag.role, ItemTag.evidence)
+        .join(Item, Item.id == ItemTag.item_id)
+        .where(Item.story_id == story_id)
+    ):
+        words.setdefault((kind, value), Counter()).update(str(e) for e in (evidence or ()))
+        if kind == "region" and roles.get(value) != "about":
+            roles[value] = role or "mentioned"
+    return Evidence(
+        story=lines[0],
+        reports=[(name, title, url, published) for name, title, url, published in reports],
+        tags={key: [w for w, _ in counter.most_common(6)] for key, counter in words.items()},
+        roles=roles,
+    )

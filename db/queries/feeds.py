@@ -13,6 +13,7 @@ from bot.domain import FeedForUpdate, FeedHealth, FeedSpec, FeedUpdateIntent, Fe
 from db.models import Feed, FeedSource, Item
 
 REMOVED_FROM_LIST = "removed from the feed list"
+DISABLED_BY_ADMIN = "disabled by an admin in Telegram"
 
 
 def sync_feed_list(session: Session, specs: Sequence[FeedSpec], now: datetime) -> dict[str, int]:
@@ -211,6 +212,48 @@ def feed_health(session: Session) -> list[FeedHealth]:
                 next_fetch_at=feed.next_fetch_at,
                 items=n,
                 newest_item_at=newest,
+                regions=tuple(feed.regions or ()),
             )
         )
     return rows
+
+
+def add_feed(session: Session, url: str, name: str, language: str, now: datetime) -> bool:
+    """An admin adds a feed in Telegram (``/addfeed``); polled from now on. False when the URL
+    is already known (it is enabled again if it was disabled by an admin)."""
+    feed = session.scalar(select(Feed).where((Feed.url == url) | (Feed.origin_url == url)))
+    if feed is not None:
+        if not feed.enabled and feed.disabled_reason == DISABLED_BY_ADMIN:
+            feed.enabled, feed.disabled_reason, feed.next_fetch_at = True, None, now
+            return True
+        return False
+    session.add(
+        Feed(
+            url=url,
+            origin_url=url,
+            name=name[:200],
+            language=language,
+            regions=[],
+            source=FeedSource.ADMIN,
+            enabled=True,
+            consecutive_errors=0,
+            next_fetch_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def disable_feed(session: Session, url_or_name: str) -> str | None:
+    """Stop polling a feed (``/disablefeed``), found by URL or exact name; its items stay.
+    Returns the feed's name, or None when there is no such enabled feed."""
+    feed = session.scalar(
+        select(Feed).where(
+            Feed.enabled.is_(True),
+            (Feed.url == url_or_name) | (Feed.origin_url == url_or_name) | (Feed.name == url_or_name),
+        )
+    )
+    if feed is None:
+        return None
+    feed.enabled, feed.disabled_reason = False, DISABLED_BY_ADMIN
+    return feed.name

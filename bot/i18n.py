@@ -1,0 +1,72 @@
+"""Languages of the bot's replies: English, Lithuanian and Russian, from gettext catalogues
+(``bot/locale/<lang>/LC_MESSAGES/briefbot.po``, read with Babel). Pure: reads package data.
+
+The English text is the message id; a catalogue that lacks a message (or an empty translation)
+falls back to English, so a new string never shows up blank.
+
+    _ = translator("lt").gettext
+    _("You follow {regions}.").format(regions=...)
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LANGUAGES = {"en": "English", "lt": "Lietuvių", "ru": "Русский"}
+DEFAULT = "en"
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "briefbot"
+
+
+class _Catalog(gettext.NullTranslations):
+    def __init__(self, messages: dict[str, str], plurals: dict[str, list[str]], plural_rule) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self._messages = messages
+        self._plurals = plurals
+        self._rule = plural_rule
+
+    def gettext(self, message: str) -> str:
+        return self._messages.get(message) or message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        forms = self._plurals.get(singular)
+        if forms:
+            index = self._rule(n)
+            if 0 <= index < len(forms) and forms[index]:
+                return forms[index]
+        return singular if n == 1 else plural
+
+
+@functools.cache
+def translator(language: str | None) -> gettext.NullTranslations:
+    """The catalogue for ``language`` (en, lt, ru); English for anything else."""
+    language = language if language in LANGUAGES else DEFAULT
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == DEFAULT or not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    messages: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    for m in catalog:
+        if not m.id or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple):
+            plurals[m.id[0]] = list(m.string)
+        elif m.string:
+            messages[m.id] = m.string
+    return _Catalog(messages, plurals, catalog.plural_expr and _plural_rule(catalog.plural_expr))
+
+
+def _plural_rule(expr: str):  # type: ignore[no-untyped-def]
+    return gettext.c2py(expr)
+
+
+def language_of(telegram_code: str | None) -> str:
+    """The reply language for a Telegram ``language_code`` ("lt", "ru-RU", "en-GB"…)."""
+    code = (telegram_code or "").split("-")[0].lower()
+    return code if code in LANGUAGES else DEFAULT

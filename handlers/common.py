@@ -1,0 +1,164 @@
+"""What every handler needs: the services, the chat (created on first contact), its language,
+replies to the right chat and forum topic, split under Telegram's limit, and who may change
+what. Edge: talks to Telegram and the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
+from gettext import NullTranslations
+from typing import Any
+
+from telegram import (
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import language_of, translator
+from bot.render import split_message
+from db.engine import Database
+from db.queries import chats as chat_queries
+from db.queries.chats import ChatSettings
+
+log = logging.getLogger(__name__)
+
+MAX_ARGS = 500  #: characters of a command's arguments looked at (a 5,000-character argument is cut)
+DEFAULT_DIGEST_TIME = time(8, 0)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Services the handlers use, put in ``application.bot_data["deps"]`` by bot/telegram_app.py."""
+
+    db: Database
+    settings: Settings
+    clock: Clock
+
+
+def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    return context.application.bot_data["deps"]
+
+
+def args_text(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The command's arguments as one string, whitespace collapsed, cut at MAX_ARGS."""
+    return " ".join(context.args or ())[:MAX_ARGS].strip()
+
+
+def thread_of(message: Message | None) -> int | None:
+    """The forum topic a message was sent in (replies and digests go back there)."""
+    if message is not None and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+async def chat_of(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, reactivate: bool = False
+) -> ChatSettings:
+    """The chat's settings; a chat seen for the first time is stored with defaults (timezone
+    BRIEFBOT_TIMEZONE, digest at 08:00, alerts on for high severity, the user's language)."""
+    d = deps(context)
+    chat = update.effective_chat
+    assert chat is not None
+    user = update.effective_user
+    title = chat.title or chat.full_name or chat.username
+    return await d.db.run(
+        chat_queries.ensure_chat,
+        chat.id,
+        type=chat.type,
+        title=title,
+        language=language_of(user.language_code if user else None),
+        timezone=d.settings.timezone,
+        digest_time=DEFAULT_DIGEST_TIME,
+        now=d.clock.now(),
+        reactivate=reactivate,
+    )
+
+
+def tr(chat: ChatSettings | None) -> NullTranslations:
+    return translator(chat.language if chat else None)
+
+
+async def reply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    html: str,
+    *,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Send ``html`` to the chat (and forum topic) the update came from, split into parts under
+    4096 characters; the keyboard goes with the last part. A chat that blocked the bot is
+    marked inactive instead of failing the handler."""
+    chat = update.effective_chat
+    assert chat is not None
+    thread = thread_of(update.effective_message)
+    parts = split_message(html)
+    sent = None
+    try:
+        for i, part in enumerate(parts):
+            sent = await context.bot.send_message(
+                chat.id,
+                part,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread,
+                reply_markup=keyboard if i == len(parts) - 1 else None,
+                link_preview_options={"is_disabled": True},
+            )
+    except Forbidden as exc:
+        await gone(context, chat.id, str(exc))
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
+            await gone(context, chat.id, str(exc))
+        else:
+            raise
+    return sent
+
+
+async def gone(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reason: str) -> None:
+    """The chat blocked the bot, removed it, or no longer exists: stop sending to it."""
+    log.info("chat.inactive chat=%s reason=%s", chat_id, reason)
+    await deps(context).db.run(chat_queries.mark_inactive, chat_id, reason)
+
+
+async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the sender may change this chat's subscriptions and settings: anyone in a private
+    chat; in a channel whoever could post; in a group only its administrators (including an
+    anonymous administrator posting as the group)."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+        return True
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except BadRequest:
+        return False
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+def is_bot_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """One of BRIEFBOT_ADMIN_IDS (the operators), not a group admin."""
+    user = update.effective_user
+    return user is not None and user.id in deps(context).settings.admin_ids
+
+
+def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+def chunked(items: Sequence[Any], size: int) -> list[list[Any]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]

@@ -1,0 +1,286 @@
+"""The bot in real conversations: the unmodified python-telegram-bot application (as `briefbot run`
+builds it) against the loopback Bot API fake, with a real database and real stories."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import load_settings
+from bot.fetch import Fetcher
+from bot.ingest import Poller
+from bot.telegram_app import build_application, start_bot, stop_bot
+from db.engine import Database
+from db.models import Chat, Subscription
+from handlers.common import Deps
+from tests.fakes.clock import ManualClock
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.test_stories import NOW, serve
+
+TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+ANN, BOB, ADMIN = 1001, 1002, 900
+GROUP, FORUM, CHANNEL = -100111, -100222, -100333
+
+
+class Conversation:
+    """Tests speak as users; ``say`` waits until the bot has answered and gone quiet."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+
+    async def say(
+        self, chat_id: int, user_id: int, text: str, *, thread: int | None = None, quiet: float = 0.4
+    ):
+        mark = len(self.fake.calls)
+        self.fake.user_sends(chat_id, user_id, text, message_thread_id=thread)
+        return await self._answers(chat_id, mark, quiet)
+
+    async def press(self, chat_id: int, user_id: int, message_id: int, data: str, *, quiet: float = 0.4):
+        mark = len(self.fake.calls)
+        self.fake.user_presses(chat_id, user_id, message_id, data)
+        await self.fake.wait_for_async(lambda c: c.method == "answerCallbackQuery", after=mark)
+        return await self._answers(chat_id, mark, quiet, required=False)
+
+    async def _answers(self, chat_id: int, mark: int, quiet: float, required: bool = True) -> list[dict]:
+        def to_chat(call) -> bool:
+            return call.method in ("sendMessage", "sendPhoto", "editMessageText") and str(
+                call.params.get("chat_id")
+            ) == str(chat_id)
+
+        if required:
+            await self.fake.wait_for_async(to_chat, after=mark)
+        # Then until nothing more comes for ``quiet`` seconds.
+        seen = len(self.fake.calls)
+        deadline = time.monotonic() + quiet
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if len(self.fake.calls) != seen:
+                seen, deadline = len(self.fake.calls), time.monotonic() + quiet
+        return [c for c in self.fake.calls[mark:] if to_chat(c) and c.ok]
+
+    def last(self, chat_id: int) -> dict:
+        return self.fake.sent(chat_id)[-1]
+
+
+@pytest.fixture
+async def bot(
+    database: Database, feed_server: FeedServer
+) -> AsyncIterator[tuple[Conversation, FakeTelegram, Database]]:
+    clock = ManualClock(NOW)
+    # Stories to talk about: group c01 (Lithuania closing crossings, three languages) and c04.
+    serve(database, feed_server, clock, {"en": ["c01-a", "c04-a"], "lt": ["c01-b"], "ru": ["c01-c"]})
+    fetcher = Fetcher(now=clock.now)
+    await Poller(
+        db=database, fetcher=fetcher, clock=clock, default_interval=300, rng=random.Random(1)
+    ).poll_all()
+    await fetcher.aclose()
+
+    fake = FakeTelegram(token=TOKEN).start()
+    fake.private_chat(ANN, "Ann", "en")
+    fake.private_chat(BOB, "Bob", "lt")
+    fake.private_chat(ADMIN, "Op", "en")
+    fake.group(GROUP, "Border watchers", admins=[ANN])
+    fake.user(BOB)
+    fake.group(FORUM, "Newsroom", forum=True, admins=[ANN])
+    fake.channel(CHANNEL, "Baltic briefing", admins=[ANN])
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "BRIEFBOT_ADMIN_IDS": str(ADMIN),
+            "BRIEFBOT_TIMEZONE": "Europe/Vilnius",
+        },
+        env_file=None,
+    )
+    application = build_application(settings, Deps(database, settings, clock))
+    await start_bot(application, settings)
+    try:
+        yield Conversation(fake), fake, database
+    finally:
+        await stop_bot(application)
+        fake.stop()
+
+
+def subscriptions(database: Database, chat_id: int) -> list[tuple[str, list[str], int | None]]:
+    return database.call(
+        lambda s: [
+            (x.region, list(x.topics), x.message_thread_id)
+            for x in s.scalars(
+                select(Subscription).where(Subscription.chat_id == chat_id).order_by(Subscription.id)
+            )
+        ]
+    )
+
+
+async def test_start_welcomes_and_offers_regions_and_the_menu_is_set(bot):
+    talk, fake, database = bot
+    (answer,) = await talk.say(ANN, ANN, "/start")
+    message = talk.last(ANN)
+    assert "Briefbot" in message["text"] and "/subscribe lithuania" in message["text"]
+    labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+    assert "🇱🇹 Lithuania" in labels and "Baltic states" in labels
+    names = [c["command"] for c in fake.commands()]
+    assert names[:4] == ["start", "help", "subscribe", "unsubscribe"] and "feeds" not in names
+    assert database.call(lambda s: s.get(Chat, ANN).timezone) == "Europe/Vilnius"
+
+
+@pytest.mark.parametrize("name", ["lithuania", "LT", "Lietuva", "Литва", "LITHUANIA"])
+async def test_subscribe_by_every_name_form(bot, name):
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, f"/subscribe {name}")
+    assert "Following 🇱🇹 Lithuania." in talk.last(ANN)["text"]
+    assert subscriptions(database, ANN) == [("LT", [], None)]
+
+
+async def test_subscribe_several_with_topics_and_groups(bot):
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, "/subscribe lt lv baltics")
+    await talk.say(ANN, ANN, "/subscribe poland border military")
+    assert "only border, military" in talk.last(ANN)["text"]
+    assert subscriptions(database, ANN) == [
+        ("LT", [], None),
+        ("LV", [], None),
+        ("baltics", [], None),
+        ("PL", ["border", "military"], None),
+    ]
+
+
+async def test_an_unknown_name_gets_did_you_mean_buttons_that_work(bot):
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, "/subscribe lithuaina")
+    message = talk.last(ANN)
+    assert "Did you mean" in message["text"]
+    button = message["reply_markup"]["inline_keyboard"][0][0]
+    assert button == {"text": "🇱🇹 Lithuania", "callback_data": "sub:LT"}
+    await talk.press(ANN, ANN, message["message_id"], "sub:LT")
+    assert subscriptions(database, ANN) == [("LT", [], None)]
+
+
+async def test_odd_input_never_crashes(bot):
+    talk, fake, _database = bot
+    for text in (
+        "/subscribe",
+        "/subscribe " + "x" * 5000,
+        "/subscribe 🇱🇹🔥",
+        "/status ‮evil",
+        "/why",
+        "/why abc",
+        "/nonsense",
+        "hello",
+        "/settings frobnicate 12",
+    ):
+        answers = await talk.say(ANN, ANN, text)
+        assert answers, text
+        assert "went wrong" not in talk.last(ANN)["text"], text
+    assert "I don't know /nonsense" in [m["text"] for m in fake.sent(ANN) if m["text"]][-3]
+
+
+async def test_status_with_its_chart_and_why(bot):
+    talk, _fake, _database = bot
+    answers = await talk.say(ANN, ANN, "/status lithuania", quiet=1.0)
+    text = next(a for a in answers if a.method == "sendMessage").params["text"]
+    assert "Lithuania" in text and "3 sources" in text
+    photo = talk.last(ANN)
+    assert photo["photo_bytes"] and photo["photo_bytes"] > 1000 and "new stories per day" in photo["caption"]
+    why = text.split("/why_")[1].split()[0].strip()
+    await talk.say(ANN, ANN, f"/why_{why}")
+    evidence = talk.last(ANN)["text"]
+    assert "Regions" in evidence and "Lithuania (about)" in evidence and "Reports" in evidence
+
+
+async def test_unsubscribe_and_list_with_remove_buttons(bot):
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, "/subscribe lt pl")
+    await talk.say(ANN, ANN, "/list")
+    listing = talk.last(ANN)
+    assert (
+        "🇱🇹 Lithuania — all topics" in listing["text"]
+        and "Digest daily at 08:00 (Europe/Vilnius)" in listing["text"]
+    )
+    await talk.press(ANN, ANN, listing["message_id"], "unsub:PL")
+    assert subscriptions(database, ANN) == [("LT", [], None)]
+    await talk.say(ANN, ANN, "/unsubscribe all")
+    assert subscriptions(database, ANN) == []
+
+
+async def test_settings_by_buttons_and_typed(bot):
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, "/settings")
+    menu = talk.last(ANN)
+    await talk.press(ANN, ANN, menu["message_id"], "set:tz")
+    await talk.press(ANN, ANN, menu["message_id"], "set:tz:Europe/Warsaw")
+    await talk.press(ANN, ANN, menu["message_id"], "set:al")
+    await talk.say(ANN, ANN, "/settings digest 07:30")
+    await talk.say(ANN, ANN, "/settings timezone america/new_york")
+    await talk.say(ANN, ANN, "/settings quiet 23:00-07:00")
+    chat = database.call(lambda s: s.get(Chat, ANN))
+    assert (chat.alerts_enabled, f"{chat.digest_time:%H:%M}", chat.timezone) == (
+        False,
+        "07:30",
+        "America/New_York",
+    )
+    assert f"{chat.quiet_start:%H:%M}-{chat.quiet_end:%H:%M}" == "23:00-07:00"
+
+
+async def test_groups_only_admins_change_and_forum_topics_get_replies(bot):
+    talk, fake, database = bot
+    await talk.say(GROUP, BOB, "/subscribe@briefbot_test_bot lithuania")
+    assert "Only the group's admins" in talk.last(GROUP)["text"] and subscriptions(database, GROUP) == []
+    await talk.say(GROUP, ANN, "/subscribe@briefbot_test_bot lithuania")
+    assert subscriptions(database, GROUP) == [("LT", [], None)]
+    # A command for another bot is not ours.
+    mark = len(fake.calls)
+    fake.user_sends(GROUP, ANN, "/start@otherbot")
+    await asyncio.sleep(0.6)
+    assert not [c for c in fake.calls[mark:] if c.method == "sendMessage"]
+    # Forum topics: the reply goes to the topic it was asked from, and the subscription remembers it.
+    await talk.say(FORUM, ANN, "/subscribe latvia", thread=77)
+    assert talk.last(FORUM)["message_thread_id"] == 77
+    assert subscriptions(database, FORUM) == [("LV", [], 77)]
+
+
+async def test_a_channel_admin_links_the_channel(bot):
+    talk, _fake, database = bot
+    await talk.say(CHANNEL, ANN, "/subscribe baltics")
+    assert subscriptions(database, CHANNEL) == [("baltics", [], None)]
+
+
+async def test_a_chat_that_blocks_the_bot_is_marked_inactive_and_start_reactivates(bot):
+    talk, fake, database = bot
+    await talk.say(ANN, ANN, "/start")
+    fake.block(ANN)
+    fake.user_sends(ANN, ANN, "/list")
+    await fake.wait_for_async(lambda c: c.method == "sendMessage" and c.error_code == 403)
+    await asyncio.sleep(0.3)
+    assert database.call(lambda s: s.get(Chat, ANN).active) is False
+    fake.unblock(ANN)
+    await talk.say(ANN, ANN, "/start")
+    assert database.call(lambda s: s.get(Chat, ANN).active) is True
+
+
+async def test_admin_commands_are_for_admins_only(bot):
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, "/feeds")
+    assert "admins only" in talk.last(ANN)["text"]
+    await talk.say(ADMIN, ADMIN, "/feeds")
+    assert "news en" in talk.last(ADMIN)["text"]
+    await talk.say(ADMIN, ADMIN, "/stats")
+    assert "stories:" in talk.last(ADMIN)["text"]
+    await talk.say(ADMIN, ADMIN, "/addfeed https://example.test/rss.xml Example")
+    assert "Added" in talk.last(ADMIN)["text"]
+
+
+async def test_digest_now_then_nothing_new(bot):
+    talk, _fake, _database = bot
+    await talk.say(ANN, ANN, "/subscribe lithuania")
+    await talk.say(ANN, ANN, "/digest")
+    first = talk.last(ANN)["text"]
+    assert "Daily briefing" in first and "source" in first
+    await talk.say(ANN, ANN, "/digest")
+    assert "a quiet day" in talk.last(ANN)["text"]
