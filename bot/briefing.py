@@ -15,10 +15,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from gettext import NullTranslations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_datetime
+
 from bot.domain import Severity
+from bot.i18n import LANGUAGES, translator
 from bot.regions import Region
 from bot.render import bold, escape, italic, link
 
@@ -45,7 +50,8 @@ class Activity:
     baseline: float  #: median stories per day over the previous BASELINE_DAYS days
     spread: float  #: robust standard deviation of those days (1.4826 × MAD, at least MIN_SPREAD)
     score: float  #: (last_24h − baseline) / spread
-    reason: str  #: one line a user can read
+    reason: str  #: one line a user can read (English; ``reason()`` gives it in other languages)
+    high_severity_24h: int = 0
 
 
 def activity(last_24h: int, previous_days: Sequence[int], high_severity_24h: int = 0) -> Activity:
@@ -72,7 +78,7 @@ def activity(last_24h: int, previous_days: Sequence[int], high_severity_24h: int
     reason = f"{last_24h} {stories} in 24 h ({usual})"
     if high_severity_24h:
         reason += f", {high_severity_24h} of high severity"
-    return Activity(level, last_24h, baseline, round(spread, 2), round(score, 2), reason)
+    return Activity(level, last_24h, baseline, round(spread, 2), round(score, 2), reason, high_severity_24h)
 
 
 # --- status and digest composition -----------------------------------------------------------------
@@ -158,26 +164,53 @@ def compose_status(region: Region, facts: StatusFacts) -> Status:
     )
 
 
-def age(then: datetime, now: datetime) -> str:
-    """ "just now", "25 min ago", "3 h ago", "2 days ago"."""
+def _t(language: str | None) -> NullTranslations:
+    return translator(language)
+
+
+def age(then: datetime, now: datetime, language: str | None = None) -> str:
+    """ "just now", "25 min ago", "3 h ago", "2 days ago" (in the reader's language)."""
+    t = _t(language)
     seconds = (now - then).total_seconds()
     if seconds < 60:
-        return "just now"
+        return t.gettext("just now")
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
+        return t.gettext("{n} min ago").format(n=int(seconds // 60))
     if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} days ago"
+        return t.gettext("{n} h ago").format(n=int(seconds // 3600))
+    days = int(seconds // 86400)
+    return t.ngettext("{n} day ago", "{n} days ago", days).format(n=days)
 
 
-def local_time(when: datetime, tz: ZoneInfo, now: datetime) -> str:
-    """``14:32`` today, ``Mon 14:32`` this week, ``3 Nov 14:32`` before, in the reader's zone."""
+def _locale(language: str | None) -> str:
+    return language if language in LANGUAGES else "en"
+
+
+def local_time(when: datetime, tz: ZoneInfo, now: datetime, language: str | None = None) -> str:
+    """``14:32`` today, ``Mon 14:32`` this week, ``3 Nov 14:32`` before, in the reader's zone
+    and language (day and month names from CLDR)."""
     local, today = when.astimezone(tz), now.astimezone(tz)
     if local.date() == today.date():
         return f"{local:%H:%M}"
     if timedelta(0) <= today - local < timedelta(days=6):
-        return f"{local:%a %H:%M}"
-    return f"{local.day} {local:%b %H:%M}"
+        return format_datetime(local, "EEE HH:mm", locale=_locale(language))
+    return format_datetime(local, "d MMM HH:mm", locale=_locale(language))
+
+
+def region_name(region: Region, language: str | None = None) -> str:
+    """The region's name in the reader's language: CLDR for countries, the catalogue for groups."""
+    if region.is_group:
+        return _t(language).gettext(region.name)
+    names = Locale.parse(_locale(language)).territories
+    return names.get(region.key, region.name)
+
+
+def region_label(region: Region, language: str | None = None) -> str:
+    return f"{region.flag} {region_name(region, language)}".strip()
+
+
+def topic_name(topic: str, language: str | None = None) -> str:
+    return _t(language).gettext(TOPIC_NAMES.get(topic, topic))
 
 
 def _clip(title: str) -> str:
@@ -185,8 +218,8 @@ def _clip(title: str) -> str:
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
 
 
-def _sources(n: int) -> str:
-    return f"{n} source" if n == 1 else f"{n} sources"
+def _sources(n: int, language: str | None) -> str:
+    return _t(language).ngettext("{n} source", "{n} sources", n).format(n=n)
 
 
 def story_line(
@@ -196,35 +229,67 @@ def story_line(
     a source wrote in it), sources, age."""
     mark = "🔴" if story.severity is Severity.HIGH else "•"
     title, url = story.title_for(language)
-    text = f"{mark} {link(url or '', _clip(title))} — {_sources(story.sources)}"
-    text += f" · {age(story.last_seen, now)}" if with_age else ""
+    text = f"{mark} {link(url or '', _clip(title))} — {escape(_sources(story.sources, language))}"
+    text += f" · {escape(age(story.last_seen, now, language))}" if with_age else ""
     # In Telegram "/why_123" is a command the reader can tap: the evidence behind the story.
     return text + (f" · /why_{story.id}" if why else "")
 
 
+def reason(a: Activity, language: str | None = None) -> str:
+    """Why the level is what it is, in one sentence, in the reader's language."""
+    t = _t(language)
+    text = t.ngettext(
+        "{n} story in 24 h (usually {usual} a day)", "{n} stories in 24 h (usually {usual} a day)", a.last_24h
+    ).format(n=a.last_24h, usual=f"{a.baseline:g}")
+    if a.high_severity_24h:
+        text += t.gettext(", {n} of high severity").format(n=a.high_severity_24h)
+    return text + "."
+
+
 def render_status(status: Status, tz: ZoneInfo, language: str | None = None, *, why: bool = False) -> str:
     """The status as Telegram HTML (split it with render.split_message before sending)."""
+    t = _t(language)
     a, now = status.activity, status.now
-    lines = [f"{bold(status.region.label)} — {_LEVEL_MARK[a.level]} {a.level.value}", escape(a.reason) + "."]
+    level = t.gettext(a.level.value)
+    lines = [f"{bold(region_label(status.region, language))} — {_LEVEL_MARK[a.level]} {escape(level)}"]
+    lines.append(escape(reason(a, language)))
     if status.newest_item_at is not None:
         lines.append(
-            f"Newest report {local_time(status.newest_item_at, tz, now)} ({age(status.newest_item_at, now)}), "
-            f"times in {escape(tz.key)}."
+            escape(
+                t.gettext("Newest report {time} ({age}), times in {zone}.").format(
+                    time=local_time(status.newest_item_at, tz, now, language),
+                    age=age(status.newest_item_at, now, language),
+                    zone=tz.key,
+                )
+            )
         )
     if status.feeds_checked_at is not None:
-        lines.append(f"Feeds last checked {age(status.feeds_checked_at, now)}.")
+        lines.append(
+            escape(
+                t.gettext("Feeds last checked {age}.").format(age=age(status.feeds_checked_at, now, language))
+            )
+        )
     if status.topics_7d:
         counts = " · ".join(
-            f"{escape(TOPIC_NAMES.get(t, t))} {status.topics_24h.get(t, 0)}/{n}"
-            for t, n in status.topics_7d.items()
+            f"{escape(topic_name(topic, language))} {status.topics_24h.get(topic, 0)}/{n}"
+            for topic, n in status.topics_7d.items()
         )
-        lines += ["", f"{bold('Topics')} (stories in 24 h / 7 days): {counts}"]
+        lines += [
+            "",
+            f"{bold(t.gettext('Topics'))} {escape(t.gettext('(stories in 24 h / 7 days)'))}: {counts}",
+        ]
     lines.append("")
     if status.latest:
-        lines.append(bold("Latest stories"))
+        lines.append(bold(t.gettext("Latest stories")))
         lines += [story_line(s, now, language=language, why=why) for s in status.latest]
     else:
-        lines.append(f"No security stories about {escape(status.region.name)} in the last 30 days.")
+        lines.append(
+            escape(
+                t.gettext("No security stories about {region} in the last 30 days.").format(
+                    region=region_name(status.region, language)
+                )
+            )
+        )
     return "\n".join(lines)
 
 
@@ -291,11 +356,12 @@ def compose_digest(
     """A chat's digest as Telegram HTML: stories new since ``since`` (its last digest), grouped
     region → topic, high severity first, one line per story with its sources and link. A story
     is listed once, under the first followed region and its main topic. An empty day says so."""
-    period = f"{local_time(since, tz, now)} – {local_time(now, tz, now)}"
-    today = now.astimezone(tz)
-    header = f"{bold('Daily briefing')} · {today:%a} {today.day} {today:%b %Y}"
+    t = _t(language)
+    period = f"{local_time(since, tz, now, language)} – {local_time(now, tz, now, language)}"
+    today = format_datetime(now.astimezone(tz), "EEE d MMM y", locale=_locale(language))
+    header = f"{bold(t.gettext('Daily briefing'))} · {escape(today)}"
     if not follows:
-        return f"{header}\nYou follow no regions yet: /subscribe lithuania"
+        return f"{header}\n{escape(t.gettext('You follow no regions yet: /subscribe lithuania'))}"
     seen: set[int] = set()
     sections: list[str] = []
     pool = sorted(
@@ -314,16 +380,22 @@ def compose_digest(
             groups.setdefault(wanted[0], []).append(s)
         if not groups:
             continue
-        lines = [bold(follow.region.label)]
+        lines = [bold(region_label(follow.region, language))]
         for topic in sorted(
             groups, key=lambda t: (-max(s.severity.rank for s in groups[t]), -len(groups[t]), t)
         ):
-            lines.append(italic(TOPIC_NAMES.get(topic, topic).capitalize()))
+            name = topic_name(topic, language)
+            lines.append(italic(name[:1].upper() + name[1:]))
             lines += [story_line(s, now, with_age=False, language=language, why=why) for s in groups[topic]]
         sections.append("\n".join(lines))
-    names = ", ".join(f.region.name for f in follows)
+    names = ", ".join(region_name(f.region, language) for f in follows)
     if not sections:
-        return f"{header}\nNothing new about {escape(names)} since {escape(period.split(' – ')[0])}: a quiet day."
+        quiet = t.gettext("Nothing new about {regions} since {time}: a quiet day.").format(
+            regions=names, time=local_time(since, tz, now, language)
+        )
+        return f"{header}\n{escape(quiet)}"
     count = len(seen)
-    summary = f"{count} new {'story' if count == 1 else 'stories'} ({escape(period)}, {escape(tz.key)})"
-    return "\n\n".join([f"{header}\n{summary}", *sections])
+    summary = t.ngettext(
+        "{n} new story ({period}, {zone})", "{n} new stories ({period}, {zone})", count
+    ).format(n=count, period=period, zone=tz.key)
+    return "\n\n".join([f"{header}\n{escape(summary)}", *sections])

@@ -70,3 +70,31 @@ def language_of(telegram_code: str | None) -> str:
     """The reply language for a Telegram ``language_code`` ("lt", "ru-RU", "en-GB"…)."""
     code = (telegram_code or "").split("-")[0].lower()
     return code if code in LANGUAGES else DEFAULT
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogues where it is defined; it is translated where shown."""
+    return message
+
+
+#: Strings that reach the reader through a variable (level, severity, role, topic and group
+#: names), listed here so that extraction puts them in the catalogues.
+DYNAMIC = (
+    N_("calm"),
+    N_("elevated"),
+    N_("high"),
+    N_("medium"),
+    N_("low"),
+    N_("about"),
+    N_("mentioned"),
+    N_("border"),
+    N_("military"),
+    N_("migration"),
+    N_("hybrid threats"),
+    N_("diplomacy"),
+    N_("Baltic states"),
+    N_("Nordic countries"),
+    N_("Nordic-Baltic Eight"),
+    N_("NATO's eastern flank"),
+    N_("Visegrad Group"),
+)

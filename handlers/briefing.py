@@ -13,7 +13,15 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import regions
-from bot.briefing import TOPIC_NAMES, Follow, compose_digest, compose_status, render_status
+from bot.briefing import (
+    TOPIC_NAMES,
+    Follow,
+    compose_digest,
+    compose_status,
+    region_label,
+    region_name,
+    render_status,
+)
 from bot.charts import story_chart
 from bot.render import bold, escape, italic, link
 from db.queries import briefing as queries
@@ -36,7 +44,9 @@ async def _unknown(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
             update,
             context,
             escape(_("I don't know “{words}”. Did you mean:").format(words=text[:60])),
-            keyboard=buttons(chunked([(r.label, f"status:{r.key}") for r in close], 3)),
+            keyboard=buttons(
+                chunked([(region_label(r, chat.language), f"status:{r.key}") for r in close], 3)
+            ),
         )
     else:
         await reply(
@@ -107,7 +117,7 @@ async def _send_status(
             caption=escape(
                 tr(chat)
                 .gettext("{region}: new stories per day by topic, last 30 days")
-                .format(region=region.name)
+                .format(region=region_name(region, chat.language))
             ),
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_of(update.effective_message),
@@ -183,7 +193,8 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines += ["", bold(label)]
         for value, words in tagged:
             if kind == "region":
-                name = regions.get(value).name if regions.get(value) else value  # type: ignore[union-attr]
+                known = regions.get(value)
+                name = region_name(known, chat.language) if known else value
                 name += f" ({_(evidence.roles.get(value, 'mentioned'))})"
             else:
                 name = _(TOPIC_NAMES.get(value, value))
@@ -214,12 +225,12 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             context,
             escape(
                 _("No feed is listed for {region}; its news comes from the general feeds.").format(
-                    region=region.name
+                    region=region_name(region, chat.language)
                 )
             ),
         )
         return
-    lines = [bold(_("Sources for {region}").format(region=region.label))]
+    lines = [bold(_("Sources for {region}").format(region=region_label(region, chat.language)))]
     for f in feeds:
         if not f.enabled:
             state = "⏹ " + _("disabled")

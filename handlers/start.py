@@ -6,17 +6,14 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import regions
+from bot.briefing import region_label
+from bot.i18n import N_
 from bot.render import bold, escape
 from db.queries import chats as chat_queries
 from handlers.common import buttons, chat_of, chunked, deps, reply, tr
 
 #: Regions offered as buttons when nothing is followed yet (the bot's core regions).
 CORE_REGIONS = ("LT", "LV", "EE", "PL", "BY", "UA", "FI", "MD", "baltics")
-
-
-def N_(message: str) -> str:
-    """Marks a string for the catalogues; translated where it is shown."""
-    return message
 
 
 #: (command, example, what it does) — the menu (setMyCommands) and /help, in this order.
@@ -46,7 +43,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = tr(chat).gettext
     followed = await deps(context).db.run(chat_queries.most_followed, 6)
     offer = list(dict.fromkeys([*followed, *CORE_REGIONS]))[:9]
-    labels = [(r.label, f"sub:{r.key}") for key in offer if (r := regions.get(key)) is not None]
+    labels = [
+        (region_label(r, chat.language), f"sub:{r.key}")
+        for key in offer
+        if (r := regions.get(key)) is not None
+    ]
     text = "\n".join(
         [
             bold(_("Briefbot: borders and security, briefly.")),

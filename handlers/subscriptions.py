@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import regions
-from bot.briefing import TOPIC_NAMES
+from bot.briefing import TOPIC_NAMES, region_label
 from bot.render import bold, code, escape
 from db.queries import chats as chat_queries
 from handlers.common import args_text, buttons, chat_of, chunked, deps, may_change, reply, thread_of, tr
@@ -15,9 +15,9 @@ from handlers.start import CORE_REGIONS
 MAX_REGIONS = 20  #: per chat: a digest of more would be unreadable
 
 
-def _label(key: str) -> str:
+def _label(key: str, language: str | None) -> str:
     region = regions.get(key)
-    return region.label if region else key
+    return region_label(region, language) if region else key
 
 
 async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -35,7 +35,11 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = tr(chat).gettext
     text = args_text(context)
     if not text:
-        labels = [(r.label, f"sub:{r.key}") for key in CORE_REGIONS if (r := regions.get(key)) is not None]
+        labels = [
+            (region_label(r, chat.language), f"sub:{r.key}")
+            for key in CORE_REGIONS
+            if (r := regions.get(key)) is not None
+        ]
         await reply(
             update,
             context,
@@ -60,7 +64,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 update,
                 context,
                 "\n".join(lines),
-                keyboard=buttons(chunked([(r.label, f"sub:{r.key}") for r in close[:6]], 3)),
+                keyboard=buttons(
+                    chunked([(region_label(r, chat.language), f"sub:{r.key}") for r in close[:6]], 3)
+                ),
             )
             return
         lines.append(
@@ -92,7 +98,7 @@ async def _follow(
     thread = thread_of(update.effective_message)
     for key in keys:
         await d.db.run(chat_queries.subscribe, chat.id, key, topics, thread, d.clock.now())
-    names = ", ".join(_label(k) for k in keys)
+    names = ", ".join(_label(k, chat.language) for k in keys)
     if topics:
         what = ", ".join(_(TOPIC_NAMES.get(t, t)) for t in topics)
         return escape(_("Following {regions} — only {topics}.").format(regions=names, topics=what))
@@ -131,7 +137,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, escape(_("This chat follows nothing yet: /subscribe lithuania")))
         return
     if not text:
-        labels = [(f"✖ {_label(f.region)}", f"unsub:{f.region}") for f in current]
+        labels = [(f"✖ {_label(f.region, chat.language)}", f"unsub:{f.region}") for f in current]
         labels.append((_("✖ All"), "unsub:*"))
         await reply(
             update, context, escape(_("Stop following which region?")), keyboard=buttons(chunked(labels, 2))
@@ -149,9 +155,17 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     for region in request.regions:
         if region.key in followed:
             await d.db.run(chat_queries.unsubscribe, chat.id, region.key)
-            lines.append(escape(_("Stopped following {region}.").format(region=region.label)))
+            lines.append(
+                escape(_("Stopped following {region}.").format(region=region_label(region, chat.language)))
+            )
         else:
-            lines.append(escape(_("This chat does not follow {region}.").format(region=region.label)))
+            lines.append(
+                escape(
+                    _("This chat does not follow {region}.").format(
+                        region=region_label(region, chat.language)
+                    )
+                )
+            )
     if request.unknown or not request.regions:
         lines.append(
             escape(
@@ -191,7 +205,7 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE):  # type: ig
     lines = [bold(_("This chat follows"))]
     for f in current:
         topics = ", ".join(_(TOPIC_NAMES.get(t, t)) for t in f.topics) or _("all topics")
-        lines.append(f"• {escape(_label(f.region))} — {escape(topics)}")
+        lines.append(f"• {escape(_label(f.region, chat.language))} — {escape(topics)}")
     alerts = _("on, {level} severity").format(level=_(chat.min_severity)) if chat.alerts_enabled else _("off")
     quiet = (
         f"{chat.quiet_start:%H:%M}–{chat.quiet_end:%H:%M}"
@@ -210,7 +224,9 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE):  # type: ig
     if chat.paused:
         lines.append(escape(_("Paused: nothing is sent until you resume in /settings.")))
     lines.append(f"{code('/settings')} {escape(_('to change them.'))}")
-    keyboard = buttons(chunked([(f"✖ {_label(f.region)}", f"unsub:{f.region}") for f in current], 2))
+    keyboard = buttons(
+        chunked([(f"✖ {_label(f.region, chat.language)}", f"unsub:{f.region}") for f in current], 2)
+    )
     return "\n".join(lines), keyboard
 
 
