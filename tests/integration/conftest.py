@@ -22,6 +22,7 @@ from db import migrate
 from db.engine import Database
 from db.models import Base
 from tests.fakes.feed_server import FeedServer
+from tests.fakes.feeds import FakeItem, rss, seed_items
 
 PG_ADMIN_URL = os.environ.get("BRIEFBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -98,3 +99,22 @@ def feed_server() -> Iterator[FeedServer]:
     server = FeedServer().start()
     yield server
     server.stop()
+
+
+def write_feeds(path: Path, server: FeedServer, names: list[str]) -> None:
+    lines = ["feeds:"]
+    for name in names:
+        lines += [f"  - name: {name}", f"    url: {server.url('/' + name + '.xml')}", "    language: en"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def farm(feed_server: FeedServer, tmp_path: Path) -> FeedServer:
+    feed_server.route("/seeds.xml", body=rss(seed_items()), etag='"s1"')
+    many = [
+        FakeItem(f"Drone seen near Suwałki {i}", f"<p>Report {i}</p>", f"d{i}", None, None) for i in range(20)
+    ]
+    feed_server.route("/drones.xml", body=rss(many), etag='"d1"')
+    feed_server.route("/broken.xml", status=500, body=b"down")
+    write_feeds(tmp_path / "feeds.yaml", feed_server, ["seeds", "drones", "broken"])
+    return feed_server

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from bot.config import load_settings
 from bot.fetch import Fetcher
@@ -284,3 +285,40 @@ async def test_digest_now_then_nothing_new(bot):
     assert "Daily briefing" in first and "source" in first
     await talk.say(ANN, ANN, "/digest")
     assert "a quiet day" in talk.last(ANN)["text"]
+
+
+async def test_a_429_is_waited_out_and_the_reply_arrives(bot):
+    talk, fake, _database = bot
+    fake.fail_next("sendMessage", error_code=429, retry_after=1)
+    answers = await talk.say(ANN, ANN, "/help", quiet=2.0)
+    assert len(answers) == 1 and "/subscribe lithuania" in answers[0].params["text"]
+    assert [c.error_code for c in fake.calls_of("sendMessage")] == [429, None]
+
+
+async def test_edited_commands_are_not_answered_again(bot):
+    talk, fake, database = bot
+    await talk.say(ANN, ANN, "/subscribe lithuania")
+    mark = len(fake.calls)
+    fake.user_sends(ANN, ANN, "/subscribe poland", edited=True)
+    await asyncio.sleep(0.8)
+    assert not [c for c in fake.calls[mark:] if c.method == "sendMessage"]
+    assert subscriptions(database, ANN) == [("LT", [], None)]
+
+
+async def test_a_failure_inside_a_handler_is_logged_and_told_in_one_sentence(bot, caplog):
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, "/start")
+
+    def break_table(session):
+        session.execute(sql("DROP TABLE subscriptions"))
+
+    database.call(break_table)
+    try:
+        with caplog.at_level("ERROR"):
+            await talk.say(ANN, ANN, "/list")
+    finally:  # the PostgreSQL test database is shared by the run's tests: put the table back
+        Subscription.__table__.create(database.engine)
+    assert talk.last(ANN)["text"] == "Sorry, something went wrong on my side; please try again in a minute."
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "handler.failed" in logged and f"chat={ANN}" in logged
+    assert TOKEN not in logged and TOKEN.split(":")[1] not in caplog.text

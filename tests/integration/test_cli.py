@@ -9,12 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, func, select
 
 from db.models import Feed, Item
-from tests.fakes.feed_server import FeedServer
-from tests.fakes.feeds import FakeItem, rss, seed_items
 
 
 def briefbot(
@@ -38,31 +35,12 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def write_feeds(path: Path, server: FeedServer, names: list[str]) -> None:
-    lines = ["feeds:"]
-    for name in names:
-        lines += [f"  - name: {name}", f"    url: {server.url('/' + name + '.xml')}", "    language: en"]
-    path.write_text("\n".join(lines) + "\n")
-
-
 def count_items(url: str) -> int:
     engine = create_engine(url)
     with engine.connect() as conn:
         n = conn.scalar(select(func.count(Item.id)))
     engine.dispose()
     return n
-
-
-@pytest.fixture
-def farm(feed_server: FeedServer, tmp_path: Path) -> FeedServer:
-    feed_server.route("/seeds.xml", body=rss(seed_items()), etag='"s1"')
-    many = [
-        FakeItem(f"Drone seen near Suwałki {i}", f"<p>Report {i}</p>", f"d{i}", None, None) for i in range(20)
-    ]
-    feed_server.route("/drones.xml", body=rss(many), etag='"d1"')
-    feed_server.route("/broken.xml", status=500, body=b"down")
-    write_feeds(tmp_path / "feeds.yaml", feed_server, ["seeds", "drones", "broken"])
-    return feed_server
 
 
 def test_help_documents_every_command(tmp_path):
