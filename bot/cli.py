@@ -32,7 +32,7 @@ briefs its subscribers on borders and security in the regions they follow.
 Configuration comes from the environment and an optional .env file: TELEGRAM_BOT_TOKEN,
 TELEGRAM_API_BASE_URL, DATABASE_URL (default sqlite:///briefbot.db), BRIEFBOT_FEEDS
 (default feeds.yaml), BRIEFBOT_ADMIN_IDS, BRIEFBOT_POLL_INTERVAL (default 300 s),
-BRIEFBOT_TIMEZONE, LOG_LEVEL. See README.md."""
+BRIEFBOT_TIMEZONE, BRIEFBOT_WEBHOOK_URL, BRIEFBOT_WEBHOOK_SECRET, PORT, LOG_LEVEL. See README.md."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "run",
-        help="poll feeds on schedule and store new items (the main job)",
+        help="poll feeds on schedule, store and group new items, and answer in Telegram (the main job)",
         description="Apply migrations, load feeds.yaml, then poll every feed at its interval "
-        "(BRIEFBOT_POLL_INTERVAL unless feeds.yaml says otherwise) until stopped with Ctrl-C/SIGTERM.",
+        "(BRIEFBOT_POLL_INTERVAL unless feeds.yaml says otherwise) until stopped with Ctrl-C/SIGTERM. "
+        "With TELEGRAM_BOT_TOKEN the bot answers in Telegram too: long polling, or a webhook when "
+        "BRIEFBOT_WEBHOOK_URL is set.",
     )
     poll = commands.add_parser(
         "poll",
