@@ -270,13 +270,14 @@ def render_status(status: Status, tz: ZoneInfo, language: str | None = None, *, 
             )
         )
     if status.topics_7d:
+        topics_title, topics_note = t.gettext("Topics"), t.gettext("(stories in 24 h / 7 days)")
         counts = " · ".join(
             f"{escape(topic_name(topic, language))} {status.topics_24h.get(topic, 0)}/{n}"
             for topic, n in status.topics_7d.items()
         )
         lines += [
             "",
-            f"{bold(t.gettext('Topics'))} {escape(t.gettext('(stories in 24 h / 7 days)'))}: {counts}",
+            f"{bold(topics_title)} {escape(topics_note)}: {counts}",
         ]
     lines.append("")
     if status.latest:
@@ -359,9 +360,11 @@ def compose_digest(
     t = _t(language)
     period = f"{local_time(since, tz, now, language)} – {local_time(now, tz, now, language)}"
     today = format_datetime(now.astimezone(tz), "EEE d MMM y", locale=_locale(language))
-    header = f"{bold(t.gettext('Daily briefing'))} · {escape(today)}"
+    title = t.gettext("Daily briefing")
+    header = f"{bold(title)} · {escape(today)}"
     if not follows:
-        return f"{header}\n{escape(t.gettext('You follow no regions yet: /subscribe lithuania'))}"
+        none_yet = t.gettext("You follow no regions yet: /subscribe lithuania")
+        return f"{header}\n{escape(none_yet)}"
     seen: set[int] = set()
     sections: list[str] = []
     pool = sorted(

@@ -195,7 +195,8 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if kind == "region":
                 known = regions.get(value)
                 name = region_name(known, chat.language) if known else value
-                name += f" ({_(evidence.roles.get(value, 'mentioned'))})"
+                role = _(evidence.roles.get(value, "mentioned"))
+                name += f" ({role})"
             else:
                 name = _(TOPIC_NAMES.get(value, value))
             lines.append(f"• {escape(name)}: {italic(', '.join(words) or '—')}")

@@ -73,13 +73,16 @@ def _menu(chat: ChatSettings):  # type: ignore[no-untyped-def]
             ),
         ]
     )
+    zone_label, digest_label, alerts_label = _("Timezone"), _("Digest at"), _("Alerts")
+    level_label, quiet_label, level = _("Level"), _("Quiet hours"), _(chat.min_severity)
+    pause_label = _("Paused") if chat.paused else _("Pause")
     rows = [
-        [(f"🕐 {_('Timezone')}: {chat.timezone}", "set:tz")],
-        [(f"📰 {_('Digest at')} {chat.digest_time:%H:%M}", "set:dt")],
-        [(f"🔔 {_('Alerts')}: {alerts}", "set:al"), (f"⚠️ {_('Level')}: {_(chat.min_severity)}", "set:sev")],
-        [(f"🌙 {_('Quiet hours')}: {quiet}", "set:q")],
+        [(f"🕐 {zone_label}: {chat.timezone}", "set:tz")],
+        [(f"📰 {digest_label} {chat.digest_time:%H:%M}", "set:dt")],
+        [(f"🔔 {alerts_label}: {alerts}", "set:al"), (f"⚠️ {level_label}: {level}", "set:sev")],
+        [(f"🌙 {quiet_label}: {quiet}", "set:q")],
         [
-            (f"⏸ {_('Paused') if chat.paused else _('Pause')}", "set:p"),
+            (f"⏸ {pause_label}", "set:p"),
             (f"🌐 {LANGUAGES.get(chat.language or 'en')}", "set:lang"),
         ],
     ]

@@ -223,7 +223,8 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE):  # type: ig
     ]
     if chat.paused:
         lines.append(escape(_("Paused: nothing is sent until you resume in /settings.")))
-    lines.append(f"{code('/settings')} {escape(_('to change them.'))}")
+    to_change = _("to change them.")
+    lines.append(f"{code('/settings')} {escape(to_change)}")
     keyboard = buttons(
         chunked([(f"✖ {_label(f.region, chat.language)}", f"unsub:{f.region}") for f in current], 2)
     )

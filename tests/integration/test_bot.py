@@ -231,13 +231,15 @@ async def test_settings_by_buttons_and_typed(bot):
 
 async def test_groups_only_admins_change_and_forum_topics_get_replies(bot):
     talk, fake, database = bot
+    await talk.say(GROUP, ANN, "/list")  # the group is first seen from Ann: English
     await talk.say(GROUP, BOB, "/subscribe@briefbot_test_bot lithuania")
     assert "Only the group's admins" in talk.last(GROUP)["text"] and subscriptions(database, GROUP) == []
     await talk.say(GROUP, ANN, "/subscribe@briefbot_test_bot lithuania")
     assert subscriptions(database, GROUP) == [("LT", [], None)]
-    # A command for another bot is not ours.
+    # A command for another bot is not ours, and plain talk in a group is not for the bot.
     mark = len(fake.calls)
     fake.user_sends(GROUP, ANN, "/start@otherbot")
+    fake.user_sends(GROUP, BOB, "hello everyone")
     await asyncio.sleep(0.6)
     assert not [c for c in fake.calls[mark:] if c.method == "sendMessage"]
     # Forum topics: the reply goes to the topic it was asked from, and the subscription remembers it.
@@ -322,3 +324,16 @@ async def test_a_failure_inside_a_handler_is_logged_and_told_in_one_sentence(bot
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "handler.failed" in logged and f"chat={ANN}" in logged
     assert TOKEN not in logged and TOKEN.split(":")[1] not in caplog.text
+
+
+async def test_replies_come_in_the_users_language_and_settings_change_it(bot):
+    talk, _fake, _database = bot
+    await talk.say(BOB, BOB, "/subscribe lithuania")  # Bob's Telegram is in Lithuanian
+    assert talk.last(BOB)["text"].startswith("Sekate: 🇱🇹 Lietuva.")
+    await talk.say(BOB, BOB, "/settings language ru")
+    await talk.say(BOB, BOB, "/status lithuania", quiet=1.0)
+    status = [m["text"] for m in _fake.sent(BOB) if m["text"]][-1]
+    assert status.startswith("🇱🇹 Литва — ") and "Последние сюжеты" in status
+    await talk.say(BOB, BOB, "/settings language en")
+    await talk.say(BOB, BOB, "/list")
+    assert "🇱🇹 Lithuania — all topics" in talk.last(BOB)["text"]

@@ -34,6 +34,8 @@ CORE = (
     "bot.cluster_cli",
     "bot.briefing",
     "bot.charts",
+    "bot.regions",
+    "bot.i18n",
     "bot.jsonl",
 )
 FORBIDDEN = ("telegram", "sqlalchemy", "httpx", "apscheduler", "db", "handlers")
