@@ -18,11 +18,15 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from babel.dates import format_date
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+
+from bot.briefing import topic_name
+from bot.i18n import LANGUAGES, translator
 
 TOPIC_ORDER = ("border", "military", "migration", "hybrid", "diplomacy")
 
@@ -41,12 +45,11 @@ DPI = 100
 BAR_WIDTH = 0.8  # of a day's slot
 TICK_EVERY = 7  # days between labelled x ticks (daily labels when the series is this short or shorter)
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-
-def _day_label(day: date) -> str:
-    """``25 Nov``: English month abbreviations, independent of the process locale (unlike ``%b``)."""
-    return f"{day.day} {_MONTHS[day.month - 1]}"
+def _day_label(day: date, language: str = "en") -> str:
+    """``25 Nov`` (``25 lapkr.``, ``25 нояб.``): CLDR month abbreviations in the reader's language,
+    independent of the process locale (unlike ``%b``)."""
+    return format_date(day, "d MMM", locale=language if language in LANGUAGES else "en")
 
 
 def _topic_order(topics: Sequence[str]) -> list[str]:
@@ -74,6 +77,7 @@ def story_chart(
     counts: Mapping[str, Sequence[int]],
     *,
     title: str | None = None,
+    language: str | None = None,
 ) -> bytes:
     """PNG bytes: a stacked bar chart (one bar per day, stacked by topic) of story counts.
 
@@ -113,10 +117,12 @@ def story_chart(
             )
             bottom = [low + value for low, value in zip(bottom, series, strict=True)]
             handles.append(Patch(facecolor=colour, edgecolor="white", linewidth=0.5))
-            labels.append(topic)
+            labels.append(topic_name(topic, language))
 
-    ax.set_title(title if title is not None else f"{region}: stories per day, by topic", parse_math=False)
-    ax.set_ylabel("stories")
+    _ = translator(language).gettext
+    default_title = _("{region}: stories per day, by topic").format(region=region)
+    ax.set_title(title if title is not None else default_title, parse_math=False)
+    ax.set_ylabel(_("stories"))
     ax.set_xlim(-0.6, n - 0.4)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if max(bottom) == 0:
@@ -124,7 +130,7 @@ def story_chart(
         ax.text(
             0.5,
             0.5,
-            f"No stories in these {n} days",
+            _("No stories in these {n} days").format(n=n),
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -135,7 +141,7 @@ def story_chart(
         ax.set_ylim(0, max(bottom) * 1.05)
 
     ticks = _tick_positions(n)
-    ax.set_xticks(ticks, [_day_label(days[i]) for i in ticks])
+    ax.set_xticks(ticks, [_day_label(days[i], language or "en") for i in ticks])
     ax.tick_params(axis="x", length=3)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)

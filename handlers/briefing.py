@@ -109,7 +109,9 @@ async def _send_status(
     counts = await d.db.run(queries.chart_counts, region.codes, now, CHART_DAYS)
     first = (now - timedelta(days=CHART_DAYS - 1)).date()
     days = [first + timedelta(days=i) for i in range(CHART_DAYS)]
-    png = await asyncio.to_thread(story_chart, region.name, days, counts)
+    png = await asyncio.to_thread(
+        story_chart, region_name(region, chat.language), days, counts, language=chat.language
+    )
     try:
         await context.bot.send_photo(
             chat.id,

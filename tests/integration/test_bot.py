@@ -337,3 +337,32 @@ async def test_replies_come_in_the_users_language_and_settings_change_it(bot):
     await talk.say(BOB, BOB, "/settings language en")
     await talk.say(BOB, BOB, "/list")
     assert "🇱🇹 Lithuania — all topics" in talk.last(BOB)["text"]
+
+
+async def test_sources_lists_the_feeds_of_a_region_with_their_health(bot):
+    talk, _fake, database = bot
+    database.call(lambda s: s.execute(sql("UPDATE feeds SET regions = '[\"LT\"]' WHERE name = 'news lt'")))
+    await talk.say(ANN, ANN, "/sources lithuania")
+    text = talk.last(ANN)["text"]
+    assert text.startswith("Sources for 🇱🇹 Lithuania") and "news lt (lt) — ✅ ok, checked 0 min ago" in text
+    await talk.say(ANN, ANN, "/sources moldova")
+    assert "No feed is listed for Moldova" in talk.last(ANN)["text"]
+
+
+async def test_admin_disables_a_feed_and_broadcasts(bot):
+    talk, fake, database = bot
+    await talk.say(ANN, ANN, "/start")
+    await talk.say(BOB, BOB, "/start")
+    await talk.say(ADMIN, ADMIN, "/disablefeed news lt")
+    assert "Stopped polling news lt" in talk.last(ADMIN)["text"]
+    assert database.call(lambda s: s.scalar(sql("SELECT enabled FROM feeds WHERE name = 'news lt'"))) in (
+        0,
+        False,
+    )
+    fake.block(BOB)
+    await talk.say(ADMIN, ADMIN, "/broadcast Maintenance at 22:00 <UTC>", quiet=1.0)
+    assert talk.last(ANN)["text"] == "Maintenance at 22:00 <UTC>"
+    assert "Sent to 2 chats; 1 failed." in talk.last(ADMIN)["text"]  # Ann and the admin; Bob blocked
+    assert database.call(lambda s: s.get(Chat, BOB).active) is False
+    await talk.say(ANN, ANN, "/broadcast hi")
+    assert "admins only" in talk.last(ANN)["text"]
