@@ -140,21 +140,28 @@ async def run(
         scheduler.start()
         log.info("run.started interval=%ds", settings.poll_interval)
         telegram = None
+        delivery = None
         try:
             if settings.token is None:
                 announce(NO_TOKEN_HINT)
             else:
+                from bot.delivery import Deliverer
+                from bot.scheduler import DeliveryJob, add_delivery
                 from bot.telegram_app import build_application, start_bot
                 from handlers.common import Deps
 
                 telegram = build_application(settings, Deps(svc.db, settings, svc.clock))
                 announce(await start_bot(telegram, settings))
+                delivery = DeliveryJob(Deliverer(telegram.bot, svc.db, svc.clock))
+                add_delivery(scheduler, delivery)
             await stop.wait()
         finally:
+            scheduler.shutdown(wait=False)
+            if delivery is not None:
+                await delivery.stop()
             if telegram is not None:
                 from bot.telegram_app import stop_bot
 
                 await stop_bot(telegram)
-            scheduler.shutdown(wait=False)
             await job.stop()
             log.info("run.stopped")

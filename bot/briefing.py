@@ -402,3 +402,25 @@ def compose_digest(
         "{n} new story ({period}, {zone})", "{n} new stories ({period}, {zone})", count
     ).format(n=count, period=period, zone=tz.key)
     return "\n\n".join([f"{header}\n{escape(summary)}", *sections])
+
+
+# --- alert ----------------------------------------------------------------------------------------------
+
+
+def compose_alert(story: StoryLine, now: datetime, language: str | None = None, *, why: bool = True) -> str:
+    """One severe story as an alert: what, where, how many sources, how fresh; Telegram HTML."""
+    from bot import regions as known  # pure; imported here to keep the module's import light
+
+    t = _t(language)
+    mark = "🔴" if story.severity is Severity.HIGH else "🟠"
+    places = ", ".join(
+        region_name(r, language) if (r := known.get(code)) else code for code in story.regions[:3]
+    )
+    topic = topic_name(story.topics[0], language) if story.topics else ""
+    title_word = t.gettext("Alert")
+    head = " · ".join(part for part in (escape(places), escape(topic)) if part)
+    title, url = story.title_for(language)
+    meta = f"{escape(_sources(story.sources, language))} · {escape(age(story.last_seen, now, language))}"
+    if why:
+        meta += f" · /why_{story.id}"
+    return f"{mark} {bold(title_word)} · {head}\n{link(url or '', _clip(title))}\n{meta}"

@@ -11,12 +11,16 @@ import asyncio
 import logging
 from contextlib import suppress
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.errors import StorageError
 from bot.ingest import Poller
+
+if TYPE_CHECKING:
+    from bot.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,49 @@ class PollJob:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+
+
+DELIVERY_SECONDS = 10  # digests are due on the minute; alerts go out within a poll + this
+DELIVERY_JOB_ID = "deliver"
+
+
+class DeliveryJob:
+    """The scheduled sending: plan digests and alerts that are due, send them, never two at once."""
+
+    def __init__(self, deliverer: Deliverer) -> None:
+        self.deliverer = deliverer
+        self._running: asyncio.Task[object] | None = None
+
+    async def run(self) -> None:
+        self._running = asyncio.current_task()
+        try:
+            await self.deliverer.tick()
+        except StorageError as exc:
+            log.error("delivery.skipped reason=%s", exc)
+        finally:
+            self._running = None
+
+    async def stop(self) -> None:
+        """Cancel sending in progress: a delivery claimed but not marked is sent again after its
+        lease (at most that one message twice)."""
+        task = self._running
+        if task is not None and not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+def add_delivery(scheduler: AsyncIOScheduler, job: DeliveryJob) -> None:
+    scheduler.add_job(
+        job.run,
+        IntervalTrigger(seconds=DELIVERY_SECONDS, timezone=UTC),
+        id=DELIVERY_JOB_ID,
+        name="send due digests and alerts",
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
 
 
 def build_scheduler(job: PollJob, poll_interval: int) -> AsyncIOScheduler:

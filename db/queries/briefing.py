@@ -61,6 +61,11 @@ def _region(codes: Sequence[str]) -> ColumnElement[bool]:
     return (StoryTag.kind == "region") & StoryTag.value.in_(codes)
 
 
+def story_lines(session: Session, ids: Sequence[int]) -> list[StoryLine]:
+    """The stories with these ids (missing ones are left out)."""
+    return _lines(session, list(ids))
+
+
 def status_facts(session: Session, codes: Sequence[str], now: datetime) -> StatusFacts:
     """Everything ``briefing.compose_status`` needs about the countries ``codes``. The counting
     is done by the database (a busy country has thousands of stories a month: rows for each

@@ -1,0 +1,162 @@
+"""Send what is due: daily digests and alerts, from the ledger (db/queries/deliveries.py), at
+Telegram's pace, each exactly once. Edge.
+
+    every tick:  plan digests due now (each chat's local time)      ─▶ ledger (due)
+                 plan alerts for stories changed since the last tick ─▶ ledger (due)
+                 claim due rows (leased) ─▶ compose ─▶ send ─▶ mark sent | retry later | failed
+
+Errors: 403 or "chat not found" → the chat is marked inactive and the delivery failed (with the
+reason); 429 → the rate limiter waits ``retry_after`` and sends again (three times, then the
+delivery is retried later); 5xx and network errors → retried with backoff (30 s, 2, 10, 30 min),
+then failed with the reason. Nothing is dropped silently: every delivery ends sent or failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot import regions
+from bot.briefing import Follow, compose_alert, compose_digest
+from bot.clock import Clock
+from bot.render import split_message
+from bot.schedule import retry_at
+from db.engine import Database
+from db.queries import briefing as briefing_queries
+from db.queries import chats as chat_queries
+from db.queries import deliveries as ledger
+from db.queries.deliveries import Claimed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+@dataclass
+class Deliverer:
+    bot: Bot
+    db: Database
+    clock: Clock
+    batch: int = 100
+    _alerts_since: datetime | None = field(default=None, init=False)
+
+    async def tick(self) -> Outcome:
+        """Plan what is due and send it (the scheduler's job, every few seconds)."""
+        now = self.clock.now()
+        since = self._alerts_since or now - timedelta(minutes=10)
+        await self.db.run(ledger.plan_digests, now)
+        await self.db.run(ledger.plan_alerts, since, now)
+        self._alerts_since = now
+        outcome = Outcome()
+        while True:
+            claimed = await self.db.run(ledger.claim_due, self.clock.now(), self.batch)
+            if not claimed:
+                break
+            for delivery in claimed:
+                await self._deliver(delivery, outcome)
+        if outcome.sent or outcome.failed or outcome.retried:
+            log.info(
+                "delivery.tick sent=%d retried=%d failed=%d", outcome.sent, outcome.retried, outcome.failed
+            )
+        return outcome
+
+    async def _deliver(self, delivery: Claimed, outcome: Outcome) -> None:
+        now = self.clock.now()
+        try:
+            message_id = await self._send(delivery, now)
+        except (Forbidden, BadRequest) as exc:
+            reason = str(exc)
+            if isinstance(exc, Forbidden) or "chat not found" in reason.lower():
+                await self.db.run(chat_queries.mark_inactive, delivery.chat_id, reason)
+            await self.db.run(ledger.mark_failed, delivery.id, reason)
+            log.warning(
+                "delivery.failed chat=%s kind=%s key=%s error=%s",
+                delivery.chat_id,
+                delivery.kind,
+                delivery.key,
+                reason,
+            )
+            outcome.failed += 1
+            return
+        except (RetryAfter, NetworkError, TelegramError) as exc:
+            wait = getattr(exc, "retry_after", None)
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait or 0)
+            again = now + timedelta(seconds=seconds) if seconds else retry_at(delivery.attempts, now)
+            if again is None:
+                await self.db.run(
+                    ledger.mark_failed, delivery.id, f"gave up after {delivery.attempts} tries: {exc}"
+                )
+                outcome.failed += 1
+            else:
+                await self.db.run(ledger.mark_retry, delivery.id, str(exc), again)
+                outcome.retried += 1
+            log.warning("delivery.retry chat=%s kind=%s error=%s", delivery.chat_id, delivery.kind, exc)
+            return
+        await self.db.run(ledger.mark_sent, delivery.id, message_id, self.clock.now())
+        outcome.sent += 1
+
+    async def _send(self, delivery: Claimed, now: datetime) -> int | None:
+        """Compose and send one delivery; returns the (last) message id, or None when there was
+        nothing to send any more (an alert for a story merged away, a chat with no follows)."""
+        chat = await self.db.run(chat_queries.get_chat, delivery.chat_id)
+        if chat is None or not chat.active:
+            return None
+        follows = await self.db.run(chat_queries.follows, delivery.chat_id)
+        if delivery.kind == "alert":
+            stories = await self.db.run(briefing_queries.story_lines, [int(delivery.key)])
+            if not stories:
+                return None
+            story = stories[0]
+            threads = [f.message_thread_id for f in follows if _follows_story(f.region, story.regions)] or [
+                None
+            ]
+            html = compose_alert(story, now, chat.language)
+            return await self._post(delivery.chat_id, html, threads[0])
+        # Digest: what is new since the last one, per forum topic the subscriptions were made in.
+        since = chat.last_digest_at or delivery.due_at - timedelta(days=1)
+        by_thread: dict[int | None, list[Follow]] = {}
+        stories = {}
+        for f in follows:
+            region = regions.get(f.region)
+            if region is None:
+                continue
+            by_thread.setdefault(f.message_thread_id, []).append(Follow(region, frozenset(f.topics)))
+            for s in await self.db.run(briefing_queries.digest_stories, region.codes, since, now):
+                stories[s.id] = s
+        last = None
+        for thread, thread_follows in by_thread.items():
+            html = compose_digest(
+                thread_follows, stories.values(), since, now, ZoneInfo(chat.timezone), chat.language, why=True
+            )
+            last = await self._post(delivery.chat_id, html, thread)
+        await self.db.run(chat_queries.mark_digest_sent, delivery.chat_id, now)
+        return last
+
+    async def _post(self, chat_id: int, html: str, thread: int | None) -> int:
+        sent: Message | None = None
+        for part in split_message(html):
+            sent = await self.bot.send_message(
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread,
+                link_preview_options={"is_disabled": True},
+            )
+        assert sent is not None
+        return sent.message_id
+
+
+def _follows_story(region_key: str, story_regions: tuple[str, ...]) -> bool:
+    region = regions.get(region_key)
+    return bool(region and set(region.codes) & set(story_regions))

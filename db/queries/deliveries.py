@@ -1,0 +1,211 @@
+"""The delivery ledger: what is due to whom, claimed, sent or failed — unique per (chat, kind,
+key), so a digest or an alert exists once however often it is planned.
+
+A message is recorded as due before it is sent and marked sent after. Claiming one pushes its
+``due_at`` forward by a lease (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so a second process
+does not take it; a process that dies between sending and marking leaves it to be sent again once
+the lease ends — at most that one message twice, never a whole run, never none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot import regions as region_names
+from bot.domain import Severity
+from bot.schedule import in_quiet_hours, latest_digest
+from db.models import Chat, Delivery, DeliveryState, Story, StoryTag, Subscription
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    chat_id: int
+    kind: str  #: "digest" | "alert"
+    key: str  #: local date (digest) or story id (alert)
+    attempts: int
+    due_at: datetime  #: when it fell due (before the claim's lease)
+
+
+def _insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert ledger rows, skipping those that exist (unique chat, kind, key)."""
+    if not rows:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    done = 0
+    for start in range(0, len(rows), BATCH):
+        statement = (
+            dialect.insert(Delivery)
+            .on_conflict_do_nothing(index_elements=["chat_id", "kind", "key"])
+            .returning(Delivery.id)
+        )
+        done += len(session.scalars(statement, rows[start : start + BATCH]).all())
+    return done
+
+
+def plan_digests(session: Session, now: datetime) -> int:
+    """Record the latest digest due at ``now`` for every active, unpaused chat that follows
+    something (one per chat per local day). Returns how many were new."""
+    chats = session.execute(
+        select(Chat.id, Chat.timezone, Chat.digest_time, Chat.created_at)
+        .where(Chat.active.is_(True), Chat.paused.is_(False))
+        .where(select(Subscription.id).where(Subscription.chat_id == Chat.id).exists())
+    ).all()
+    wanted: dict[tuple[int, str], datetime] = {}
+    for chat_id, zone, at, created in chats:
+        due = latest_digest(now, at, ZoneInfo(zone), not_before=created)
+        if due is not None:
+            wanted[(chat_id, due[0])] = due[1]
+    if not wanted:
+        return 0
+    keys = sorted({key for _, key in wanted})
+    existing = set(
+        session.execute(
+            select(Delivery.chat_id, Delivery.key).where(Delivery.kind == "digest", Delivery.key.in_(keys))
+        ).all()
+    )
+    rows = [
+        {
+            "chat_id": c,
+            "kind": "digest",
+            "key": k,
+            "state": DeliveryState.DUE,
+            "attempts": 0,
+            "due_at": due,
+            "created_at": now,
+        }
+        for (c, k), due in wanted.items()
+        if (c, k) not in existing
+    ]
+    return _insert_missing(session, rows)
+
+
+def plan_alerts(
+    session: Session, since: datetime, now: datetime, fresh: timedelta = timedelta(hours=12)
+) -> int:
+    """Record one alert per (chat, story) for stories changed since ``since`` whose severity has
+    reached the chat's minimum, about a region it follows (its topic filter matching), for chats
+    with alerts on. Quiet hours hold alerts below high for the digest. Old news (last reported
+    more than ``fresh`` ago) alerts nobody."""
+    stories = session.execute(
+        select(Story.id, Story.severity, Story.topics).where(
+            Story.updated_at > since,
+            Story.last_seen_at >= now - fresh,
+            Story.severity.in_(["medium", "high"]),
+        )
+    ).all()
+    if not stories:
+        return 0
+    severity = {sid: Severity(sev) for sid, sev, _ in stories}
+    topics = {sid: set(t or ()) for sid, _, t in stories}
+    regions: dict[int, set[str]] = {}
+    ids = list(severity)
+    for start in range(0, len(ids), BATCH):
+        for sid, value in session.execute(
+            select(StoryTag.story_id, StoryTag.value).where(
+                StoryTag.story_id.in_(ids[start : start + BATCH]), StoryTag.kind == "region"
+            )
+        ):
+            regions.setdefault(sid, set()).add(value)
+    followers = session.execute(
+        select(
+            Chat.id,
+            Chat.min_severity,
+            Chat.timezone,
+            Chat.quiet_start,
+            Chat.quiet_end,
+            Subscription.region,
+            Subscription.topics,
+        )
+        .join(Subscription, Subscription.chat_id == Chat.id)
+        .where(Chat.active.is_(True), Chat.paused.is_(False), Chat.alerts_enabled.is_(True))
+    ).all()
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for chat_id, minimum, zone, quiet_start, quiet_end, region, wanted_topics in followers:
+        region_obj = region_names.get(region)
+        codes = set(region_obj.codes) if region_obj else {region}
+        floor = Severity(minimum).rank if minimum in ("low", "medium", "high") else Severity.HIGH.rank
+        quiet = in_quiet_hours(now, ZoneInfo(zone), quiet_start, quiet_end)
+        for sid, level in severity.items():
+            if level.rank < floor or not (regions.get(sid, set()) & codes):
+                continue
+            if wanted_topics and not (set(wanted_topics) & topics[sid]):
+                continue
+            if quiet and level is not Severity.HIGH:
+                continue  # held: the digest will carry it
+            rows[(chat_id, str(sid))] = {
+                "chat_id": chat_id,
+                "kind": "alert",
+                "key": str(sid),
+                "state": DeliveryState.DUE,
+                "attempts": 0,
+                "due_at": now,
+                "created_at": now,
+            }
+    return _insert_missing(session, list(rows.values()))
+
+
+def claim_due(
+    session: Session, now: datetime, limit: int = 100, lease: timedelta = timedelta(minutes=2)
+) -> list[Claimed]:
+    """Take up to ``limit`` deliveries that are due: alerts first, then by due time. Each is
+    leased: its ``due_at`` moves ``lease`` ahead, so no other process takes it meanwhile."""
+    query = (
+        select(Delivery.id, Delivery.chat_id, Delivery.kind, Delivery.key, Delivery.attempts, Delivery.due_at)
+        .where(Delivery.state == DeliveryState.DUE, Delivery.due_at <= now)
+        .order_by((Delivery.kind == "digest"), Delivery.due_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.execute(query).all()
+    if rows:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_([r.id for r in rows]))
+            .values(due_at=now + lease, attempts=Delivery.attempts + 1)
+        )
+    return [Claimed(r.id, r.chat_id, r.kind, r.key, r.attempts + 1, r.due_at) for r in rows]
+
+
+def mark_sent(session: Session, delivery_id: int, message_id: int | None, now: datetime) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(state=DeliveryState.SENT, message_id=message_id, sent_at=now, last_error=None)
+    )
+
+
+def mark_retry(session: Session, delivery_id: int, error: str, at: datetime) -> None:
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(due_at=at, last_error=error[:500])
+    )
+
+
+def mark_failed(session: Session, delivery_id: int, error: str) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(state=DeliveryState.FAILED, last_error=error[:500])
+    )
+
+
+def counts(session: Session) -> dict[tuple[str, str], int]:
+    """(kind, state) → number of deliveries."""
+    return {
+        (kind, state): n
+        for kind, state, n in session.execute(
+            select(Delivery.kind, Delivery.state, func.count(Delivery.id)).group_by(
+                Delivery.kind, Delivery.state
+            )
+        )
+    }
