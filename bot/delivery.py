@@ -48,7 +48,7 @@ class Deliverer:
     bot: Bot
     db: Database
     clock: Clock
-    batch: int = 100
+    batch: int = 20
     _alerts_since: datetime | None = field(default=None, init=False)
 
     async def tick(self) -> Outcome:

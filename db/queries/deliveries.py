@@ -24,6 +24,9 @@ from bot.schedule import in_quiet_hours, latest_digest
 from db.models import Chat, Delivery, DeliveryState, Story, StoryTag, Subscription
 
 BATCH = 500
+#: How long a claimed delivery is left to its sender before another process (or this one after a
+#: crash) may take it again. Claims are small (20) so a crash strands few, for at most this long.
+LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +157,7 @@ def plan_alerts(
     return _insert_missing(session, list(rows.values()))
 
 
-def claim_due(
-    session: Session, now: datetime, limit: int = 100, lease: timedelta = timedelta(minutes=2)
-) -> list[Claimed]:
+def claim_due(session: Session, now: datetime, limit: int = 20, lease: timedelta = LEASE) -> list[Claimed]:
     """Take up to ``limit`` deliveries that are due: alerts first, then by due time. Each is
     leased: its ``due_at`` moves ``lease`` ahead, so no other process takes it meanwhile."""
     query = (
