@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from bot import feeds as feed_list
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.errors import StorageError
+from bot.errors import BriefbotError, StorageError
 from bot.fetch import Fetcher, FetchLimits
 from bot.ingest import Poller
 from bot.scheduler import PollJob, build_scheduler
@@ -120,29 +120,46 @@ async def services(
             database.close()
 
 
+ROLES = ("all", "poller", "bot")
+
+
 async def run(
     settings: Settings,
     *,
+    role: str = "all",
     stop: asyncio.Event | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
     """``briefbot run``: migrate, sync feeds.yaml, then poll on schedule and (with a token) answer
-    in Telegram, until stopped."""
+    in Telegram and send digests and alerts, until stopped. ``role`` splits the work between
+    processes: ``poller`` only polls, ``bot`` only talks and sends, ``all`` does both."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    if role == "bot" and settings.token is None:
+        raise BriefbotError("--role bot needs TELEGRAM_BOT_TOKEN: it answers in Telegram and sends digests")
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with services(settings) as svc:
-        sync_feeds(settings, svc.db, svc.clock)
-        job = PollJob(svc.poller)
+    polls = role in ("all", "poller")
+    talks = role in ("all", "bot") and settings.token is not None
+    async with services(settings, parse_workers=None if polls else 0) as svc:
+        job = None
+        if polls:
+            sync_feeds(settings, svc.db, svc.clock)
+            job = PollJob(svc.poller)
         scheduler = build_scheduler(job, settings.poll_interval)
         scheduler.start()
-        log.info("run.started interval=%ds", settings.poll_interval)
+        log.info("run.started role=%s interval=%ds", role, settings.poll_interval)
         telegram = None
         delivery = None
         try:
-            if settings.token is None:
+            if role == "poller":
+                announce(
+                    "Role poller: polling feeds only; the bot and deliveries run in `briefbot run --role bot`."
+                )
+            elif not talks:
                 announce(NO_TOKEN_HINT)
             else:
                 from bot.delivery import Deliverer
@@ -163,5 +180,6 @@ async def run(
                 from bot.telegram_app import stop_bot
 
                 await stop_bot(telegram)
-            await job.stop()
+            if job is not None:
+                await job.stop()
             log.info("run.stopped")

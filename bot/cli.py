@@ -47,13 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="poll feeds on schedule, store and group new items, and answer in Telegram (the main job)",
         description="Apply migrations, load feeds.yaml, then poll every feed at its interval "
         "(BRIEFBOT_POLL_INTERVAL unless feeds.yaml says otherwise) until stopped with Ctrl-C/SIGTERM. "
         "With TELEGRAM_BOT_TOKEN the bot answers in Telegram too: long polling, or a webhook when "
         "BRIEFBOT_WEBHOOK_URL is set.",
+    )
+    run.add_argument(
+        "--role",
+        choices=("all", "poller", "bot"),
+        default="all",
+        help="all (default): poll, answer and send; poller: only poll feeds; bot: only answer in "
+        "Telegram and send digests and alerts (several processes share one PostgreSQL database)",
     )
     poll = commands.add_parser(
         "poll",
@@ -161,7 +168,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(f"database is at the newest schema ({settings.database_url.split('://')[0]})")
         return 0
     if args.command == "run":
-        asyncio.run(run(settings))
+        asyncio.run(run(settings, role=args.role))
         return 0
     if args.command == "poll":
         return asyncio.run(_poll_once(settings))

@@ -70,7 +70,7 @@ class Poller:
 
     async def poll_due(self) -> PollSummary:
         """Poll the feeds whose next fetch time has come (the scheduler's job)."""
-        feeds = await self.db.run(feed_queries.feeds_to_poll, self.clock.now())
+        feeds = await self.db.run(feed_queries.claim_feeds, self.clock.now())
         return await self.poll(feeds)
 
     async def poll_all(self) -> PollSummary:

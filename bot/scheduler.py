@@ -97,8 +97,11 @@ def add_delivery(scheduler: AsyncIOScheduler, job: DeliveryJob) -> None:
     )
 
 
-def build_scheduler(job: PollJob, poll_interval: int) -> AsyncIOScheduler:
+def build_scheduler(job: PollJob | None, poll_interval: int) -> AsyncIOScheduler:
+    """The scheduler, with the polling job unless ``job`` is None (``--role bot``)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
+    if job is None:
+        return scheduler
     scheduler.add_job(
         job.run,  # a bound coroutine function: APScheduler awaits it on the event loop
         IntervalTrigger(seconds=min(TICK_SECONDS, poll_interval), timezone=UTC),

@@ -15,22 +15,37 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.classify import Classifier
 from bot.cluster import CONTINUE_WINDOW, Clusterer, ClusterItem, Features, Story, StoryAssignment, analyse
 from bot.domain import Entry
+from db.models import Story as StoryRow
 from db.queries import stories as story_queries
 
 log = logging.getLogger(__name__)
 
 BACKFILL_BATCH = 1000
+STORY_LOCK = 0x62726966  #: PostgreSQL advisory lock key: "brif"
 
 
 class StoryKeeper:
     def __init__(self, classifier: Classifier | None = None) -> None:
         self._classifier = classifier
         self._clusterer: Clusterer | None = None
+        self._last_write: datetime | None = None
+
+    def _serialise(self, session: Session) -> None:
+        """On PostgreSQL several processes may store items: one groups at a time (a transaction
+        advisory lock), and one that finds stories written by another since its own last write
+        reloads them first. (SQLite has one writer at a time anyway.)"""
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+        newest = session.scalar(select(func.max(StoryRow.updated_at)))
+        if newest != self._last_write:
+            self.invalidate()
 
     def invalidate(self) -> None:
         """Forget the in-memory stories (a transaction failed); the next call reloads them."""
@@ -61,6 +76,7 @@ class StoryKeeper:
     ) -> dict[str, int]:
         """Put new ``entries`` of one feed into stories and save those stories; returns
         GUID → story id. Entries without features (the classifier failed on them) get none."""
+        self._serialise(session)
         clusterer = self._loaded(session, now)
         batch = _Batch(session, clusterer, now)
         chosen: dict[str, str] = {}  # GUID → story key
@@ -79,6 +95,9 @@ class StoryKeeper:
             )
             chosen[entry.guid] = batch.note(clusterer.add(item, f))
         batch.save()
+        if session.get_bind().dialect.name == "postgresql":
+            # What this process wrote last: a different newest time later means another wrote.
+            self._last_write = session.scalar(select(func.max(StoryRow.updated_at)))
         return {guid: batch.id_of(key) for guid, key in chosen.items()}
 
     def backfill(self, session: Session, now: datetime, days: int = 30) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -14,6 +14,8 @@ from db.models import Feed, FeedSource, Item
 
 REMOVED_FROM_LIST = "removed from the feed list"
 DISABLED_BY_ADMIN = "disabled by an admin in Telegram"
+#: How long a claimed feed is left to the process that took it (a poll takes seconds).
+FEED_LEASE = timedelta(minutes=5)
 
 
 def sync_feed_list(session: Session, specs: Sequence[FeedSpec], now: datetime) -> dict[str, int]:
@@ -103,6 +105,26 @@ def feeds_to_poll(
     if limit is not None:
         query = query.limit(limit)
     return [_for_update(f) for f in session.scalars(query)]
+
+
+def claim_feeds(session: Session, now: datetime, lease: timedelta = FEED_LEASE) -> list[FeedForUpdate]:
+    """The feeds due at ``now``, taken for this process: their next fetch moves ``lease`` ahead
+    (the fetch outcome then sets the real one), and on PostgreSQL rows another process is
+    claiming are skipped (``FOR UPDATE SKIP LOCKED``). Two processes never fetch one feed at
+    once; a process that dies leaves its feeds to be fetched again after the lease."""
+    query = (
+        select(Feed)
+        .where(Feed.enabled.is_(True), (Feed.next_fetch_at.is_(None)) | (Feed.next_fetch_at <= now))
+        .order_by(Feed.next_fetch_at, Feed.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    feeds = list(session.scalars(query))
+    if feeds:
+        session.execute(
+            update(Feed).where(Feed.id.in_([f.id for f in feeds])).values(next_fetch_at=now + lease)
+        )
+    return [_for_update(f) for f in feeds]
 
 
 def record_fetch(session: Session, intent: FeedUpdateIntent, title: str | None = None) -> None:
