@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.errors import BriefbotError, StorageError
 from bot.fetch import Fetcher, FetchLimits
 from bot.ingest import Poller
-from bot.scheduler import PollJob, build_scheduler
+from bot.scheduler import HousekeepingJob, PollJob, add_housekeeping, build_scheduler
 from db import migrate
 from db.engine import Database, redacted
 from db.queries import feeds as feed_queries
@@ -150,6 +150,8 @@ async def run(
             sync_feeds(settings, svc.db, svc.clock)
             job = PollJob(svc.poller)
         scheduler = build_scheduler(job, settings.poll_interval)
+        if polls:
+            add_housekeeping(scheduler, HousekeepingJob(svc.db, svc.clock, settings.retention_days))
         scheduler.start()
         log.info("run.started role=%s interval=%ds", role, settings.poll_interval)
         telegram = None

@@ -16,6 +16,7 @@ a log line or an error message.
 | BRIEFBOT_WEBHOOK_URL    | public HTTPS URL: webhook mode instead of polling | (unset: long polling)          |
 | BRIEFBOT_WEBHOOK_SECRET | secret Telegram sends with every webhook call   | derived from the token           |
 | PORT                    | port the webhook server listens on              | 8080                             |
+| BRIEFBOT_RETENTION_DAYS | items and stories older than this are deleted   | 180                              |
 | LOG_LEVEL               | DEBUG, INFO, WARNING, ERROR                     | INFO                             |
 """
 
@@ -57,6 +58,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, alias="BRIEFBOT_WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="BRIEFBOT_WEBHOOK_SECRET")
     port: int = Field(default=8080, alias="PORT")
+    retention_days: int = Field(default=180, alias="BRIEFBOT_RETENTION_DAYS")
 
     @classmethod
     def settings_customise_sources(
@@ -145,6 +147,13 @@ class Settings(BaseSettings):
             value = value.strip() or None
             if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
                 raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value < 31:
+            raise ValueError("must be at least 31 days (the activity baseline needs 30)")
         return value
 
     @field_validator("port")

@@ -10,14 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.clock import Clock
 from bot.errors import StorageError
 from bot.ingest import Poller
+from db.engine import Database
+from db.queries import housekeeping
 
 if TYPE_CHECKING:
     from bot.delivery import Deliverer
@@ -91,6 +94,38 @@ def add_delivery(scheduler: AsyncIOScheduler, job: DeliveryJob) -> None:
         id=DELIVERY_JOB_ID,
         name="send due digests and alerts",
         next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+
+
+HOUSEKEEPING_JOB_ID = "housekeeping"
+
+
+class HousekeepingJob:
+    """Hourly: delete what is older than the retention (db/queries/housekeeping.py)."""
+
+    def __init__(self, db: Database, clock: Clock, retention_days: int) -> None:
+        self.db, self.clock, self.retention_days = db, clock, retention_days
+
+    async def run(self) -> None:
+        try:
+            gone = await self.db.run(housekeeping.prune, self.clock.now(), self.retention_days)
+        except StorageError as exc:
+            log.error("housekeeping.skipped reason=%s", exc)
+            return
+        if any(gone.values()):
+            log.info("housekeeping.pruned %s", " ".join(f"{k}={v}" for k, v in gone.items()))
+
+
+def add_housekeeping(scheduler: AsyncIOScheduler, job: HousekeepingJob) -> None:
+    scheduler.add_job(
+        job.run,
+        IntervalTrigger(hours=1, timezone=UTC),
+        id=HOUSEKEEPING_JOB_ID,
+        name="prune old items, stories and deliveries",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

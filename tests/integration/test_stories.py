@@ -317,3 +317,29 @@ def test_status_counts_by_24_hour_day_and_a_story_once_per_group(database):
     assert facts.previous_days[-1] == 1 and facts.previous_days[0] == 1 and sum(facts.previous_days) == 2
     assert facts.topics_24h == {"border": 2} and facts.topics_7d == {"border": 3}
     assert [s.title for s in facts.latest] == ["both", "edge-today", "yesterday", "oldest", "outside"]
+
+
+async def test_housekeeping_prunes_what_is_older_than_the_retention(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    from db.models import ItemTag
+    from db.queries import housekeeping
+
+    serve(database, feed_server, clock, {"en": ["c01-a", "c04-a"], "lt": ["c01-b"]})
+    await make_poller().poll_all()
+    closing, airport = story_of(database, "c01-a"), story_of(database, "c04-a")
+    # 180 days of retention, three days short of it later: the week-old closing goes, the airport stays.
+    gone = database.call(housekeeping.prune, NOW + timedelta(days=177), 180)
+    assert (gone["items"], gone["stories"]) == (2, 1) and gone["item_tags"] > 0
+    left = database.call(lambda s: sorted(s.scalars(select(Item.guid))))
+    assert left == ["c04-a"]
+    assert database.call(lambda s: s.get(Story, closing.id)) is None
+    assert database.call(lambda s: s.get(Story, airport.id)) is not None
+    assert (
+        database.call(
+            lambda s: s.scalar(select(func.count(StoryTag.id)).where(StoryTag.story_id == closing.id))
+        )
+        == 0
+    )
+    tags_left = database.call(lambda s: set(s.scalars(select(ItemTag.item_id))))
+    assert tags_left == set(database.call(lambda s: s.scalars(select(Item.id)).all()))
