@@ -171,7 +171,9 @@ async def run(
 
                 telegram = build_application(settings, Deps(svc.db, settings, svc.clock))
                 announce(await start_bot(telegram, settings))
-                delivery = DeliveryJob(Deliverer(telegram.bot, svc.db, svc.clock))
+                delivery = DeliveryJob(
+                    Deliverer(telegram.bot, svc.db, svc.clock, admin_ids=settings.admin_ids)
+                )
                 add_delivery(scheduler, delivery)
             await stop.wait()
         finally:

@@ -9,6 +9,8 @@ Errors: 403 or "chat not found" → the chat is marked inactive and the delivery
 reason); 429 → the rate limiter waits ``retry_after`` and sends again (three times, then the
 delivery is retried later); 5xx and network errors → retried with backoff (30 s, 2, 10, 30 min),
 then failed with the reason. Nothing is dropped silently: every delivery ends sent or failed.
+Operator notices (db/queries/notices.py) go to BRIEFBOT_ADMIN_IDS through the same ledger, once
+per occurrence.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import regions
 from bot.briefing import Follow, compose_alert, compose_digest
 from bot.clock import Clock
-from bot.render import split_message
+from bot.render import escape, split_message
 from bot.schedule import retry_at
 from db.engine import Database
 from db.queries import briefing as briefing_queries
 from db.queries import chats as chat_queries
 from db.queries import deliveries as ledger
+from db.queries import notices
 from db.queries.deliveries import Claimed
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,10 @@ class Deliverer:
     db: Database
     clock: Clock
     batch: int = 20
+    admin_ids: tuple[int, ...] = ()
+    notices_every: timedelta = timedelta(minutes=10)
     _alerts_since: datetime | None = field(default=None, init=False)
+    _notices_at: datetime | None = field(default=None, init=False)
 
     async def tick(self) -> Outcome:
         """Plan what is due and send it (the scheduler's job, every few seconds)."""
@@ -58,6 +64,9 @@ class Deliverer:
         await self.db.run(ledger.plan_digests, now)
         await self.db.run(ledger.plan_alerts, since, now)
         self._alerts_since = now
+        if self.admin_ids and (self._notices_at is None or now - self._notices_at >= self.notices_every):
+            await self.db.run(notices.plan, self.admin_ids, now)
+            self._notices_at = now
         outcome = Outcome()
         while True:
             claimed = await self.db.run(ledger.claim_due, self.clock.now(), self.batch)
@@ -112,6 +121,9 @@ class Deliverer:
         chat = await self.db.run(chat_queries.get_chat, delivery.chat_id)
         if chat is None or not chat.active:
             return None
+        if delivery.kind == "notice":
+            text = await self.db.run(notices.text_of, delivery.key, now)
+            return await self._post(delivery.chat_id, "⚙️ " + escape(text), None) if text else None
         follows = await self.db.run(chat_queries.follows, delivery.chat_id)
         if delivery.kind == "alert":
             stories = await self.db.run(briefing_queries.story_lines, [int(delivery.key)])

@@ -39,7 +39,7 @@ class Claimed:
     due_at: datetime  #: when it fell due (before the claim's lease)
 
 
-def _insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:
+def insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert ledger rows, skipping those that exist (unique chat, kind, key)."""
     if not rows:
         return 0
@@ -89,7 +89,7 @@ def plan_digests(session: Session, now: datetime) -> int:
         for (c, k), due in wanted.items()
         if (c, k) not in existing
     ]
-    return _insert_missing(session, rows)
+    return insert_missing(session, rows)
 
 
 def plan_alerts(
@@ -154,7 +154,7 @@ def plan_alerts(
                 "due_at": now,
                 "created_at": now,
             }
-    return _insert_missing(session, list(rows.values()))
+    return insert_missing(session, list(rows.values()))
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20, lease: timedelta = LEASE) -> list[Claimed]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -225,3 +225,43 @@ async def test_a_crash_between_send_and_mark_resends_only_that_message_after_the
     assert [len(digests(fake, c)) for c in (ANN, BOB)] == [1, 1]
     await deliverer.tick()
     assert database.call(ledger.counts) == {("digest", "sent"): 2}
+
+
+async def test_a_feed_failing_for_a_day_is_reported_to_the_admins_once(database, fake, clock, monkeypatch):
+    from bot.domain import FeedSpec
+    from db.models import Feed
+    from db.queries import feeds as feed_queries
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    admin = 900
+    fake.private_chat(admin)
+    database.call(
+        feed_queries.sync_feed_list,
+        [FeedSpec(name="LRT", url="https://lrt.test/rss", language="lt")],
+        NOW - timedelta(days=3),
+    )
+
+    def failing(session, since):
+        feed = session.scalars(select(Feed)).one()
+        feed.consecutive_errors, feed.last_error, feed.last_success_at = (
+            7,
+            "HTTP 500 Internal Server Error",
+            since,
+        )
+
+    database.call(failing, NOW - timedelta(hours=23))
+    async with Bot(TOKEN, base_url=fake.base_url) as bot:
+        deliverer = Deliverer(bot, database, clock, admin_ids=(admin,), notices_every=timedelta(0))
+        await deliverer.tick()
+        assert fake.sent(admin) == []  # 23 h: not yet
+        clock.advance(hours=2)
+        for _ in range(3):
+            await deliverer.tick()
+            clock.advance(minutes=11)
+        texts = [m["text"] for m in fake.sent(admin)]
+        assert len(texts) == 1 and "Feed “LRT” has failed for 25 h (7 tries): HTTP 500" in texts[0]
+        # It recovers, then fails again for a day: a new notice.
+        database.call(failing, clock.now())
+        clock.advance(hours=25)
+        await deliverer.tick()
+        assert len(fake.sent(admin)) == 2
