@@ -84,6 +84,7 @@ def activity(last_24h: int, previous_days: Sequence[int], high_severity_24h: int
 # --- status and digest composition -----------------------------------------------------------------
 
 LATEST_STORIES = 8  #: issue 5: "the latest 5–8 stories"
+DIGEST_PER_REGION = 12  #: a digest lists this many stories per region, the rest are counted
 TITLE_MAX = 200  #: characters of a title shown (a 10 kB title must not fill the message)
 TOPIC_NAMES = {
     "border": "border",
@@ -373,6 +374,7 @@ def compose_digest(
     )
     for follow in follows:
         groups: dict[str, list[StoryLine]] = {}
+        more = 0
         for s in pool:
             if s.id in seen or not set(s.regions) & set(follow.region.codes):
                 continue
@@ -380,6 +382,9 @@ def compose_digest(
             if not wanted:
                 continue
             seen.add(s.id)
+            if sum(len(g) for g in groups.values()) >= DIGEST_PER_REGION:
+                more += 1  # the most severe and most reported are listed; the rest counted
+                continue
             groups.setdefault(wanted[0], []).append(s)
         if not groups:
             continue
@@ -390,6 +395,9 @@ def compose_digest(
             name = topic_name(topic, language)
             lines.append(italic(name[:1].upper() + name[1:]))
             lines += [story_line(s, now, with_age=False, language=language, why=why) for s in groups[topic]]
+        if more:
+            rest = t.ngettext("… and {n} more story: {command}", "… and {n} more stories: {command}", more)
+            lines.append(escape(rest.format(n=more, command=f"/status {follow.region.key.lower()}")))
         sections.append("\n".join(lines))
     names = ", ".join(region_name(f.region, language) for f in follows)
     if not sections:

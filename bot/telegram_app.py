@@ -32,6 +32,7 @@ from handlers.common import Deps, chat_of, gone
 
 log = logging.getLogger(__name__)
 
+OVERALL_PER_SECOND = 29  #: just under Telegram's ~30 messages/s per bot
 #: Updates the bot asks Telegram for (everything else is not sent at all).
 ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]
 
@@ -51,7 +52,11 @@ def build_application(settings_: Settings, deps: Deps) -> Application:
         .token(settings_.token)
         .base_url(base)
         .base_file_url(file_base)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            # One message per 1/29 s, no bursts: a burst of 30 after a pause would cross Telegram's
+            # 30/s in a sliding second and cost a 429 stall (benchmarks/fanout.py: 16 → 29 msg/s).
+            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / OVERALL_PER_SECOND, max_retries=3)
+        )
         .build()
     )
     application.bot_data["deps"] = deps

@@ -101,7 +101,7 @@ async def reply(
     chat = update.effective_chat
     assert chat is not None
     thread = thread_of(update.effective_message)
-    parts = split_message(html)
+    parts = split_message(html, check=False)
     sent = None
     try:
         for i, part in enumerate(parts):

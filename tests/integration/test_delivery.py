@@ -265,3 +265,16 @@ async def test_a_feed_failing_for_a_day_is_reported_to_the_admins_once(database,
         clock.advance(hours=25)
         await deliverer.tick()
         assert len(fake.sent(admin)) == 2
+
+
+async def test_a_story_committed_after_a_tick_but_stamped_before_it_still_alerts(
+    database, feed_server, fake, deliverer, clock
+):
+    add_chat(database, ANN, "Europe/Vilnius", "LT", min_severity="medium")
+    clock.set(NOW + timedelta(minutes=1))
+    await deliverer.tick()  # the story is being parsed meanwhile, not stored yet
+    clock.set(NOW + timedelta(seconds=30))  # its fetch time, which stamps it
+    await poll(database, feed_server, clock, {"en": ["c04-a"]})
+    clock.set(NOW + timedelta(minutes=1, seconds=10))
+    await deliverer.tick()
+    assert len(alerts(fake, ANN)) == 1

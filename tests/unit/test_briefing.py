@@ -207,3 +207,23 @@ def test_an_empty_day_says_so_in_one_line():
         compose_digest([Follow(regions.resolve("EE"))], [], NOW - timedelta(days=1), NOW, VILNIUS)
     )
     assert text.splitlines()[1] == "Nothing new about Estonia since Wed 08:30: a quiet day."
+
+
+def test_a_long_digest_lists_the_most_severe_stories_and_counts_the_rest():
+    stories = [
+        line(i, f"Story {i}", sev=Severity.HIGH if i == 30 else Severity.MEDIUM, sources=i % 4 + 1)
+        for i in range(31)
+    ]
+    text = html_text(
+        compose_digest([Follow(regions.resolve("LT"))], stories, NOW - timedelta(days=1), NOW, VILNIUS)
+    )
+    assert "31 new stories" in text
+    assert text.count(" — ") == 12 and "🔴 Story 30" in text  # the high one is among those listed
+    assert text.splitlines()[-1] == "… and 19 more stories: /status lt"
+
+
+def test_composer_html_that_fits_is_sent_as_it_is():
+    html = compose_digest([Follow(regions.resolve("LT"))], [line(1)], NOW - timedelta(days=1), NOW, VILNIUS)
+    assert split_message(html, check=False) == [html] == split_message(html)
+    long = "\n".join(f"<b>{i}</b> " + "x" * 90 for i in range(100))
+    assert split_message(long, check=False) == split_message(long) and len(split_message(long)) == 3
