@@ -15,6 +15,7 @@ per occurrence.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -77,13 +78,20 @@ class Deliverer:
             claimed = await self.db.run(ledger.claim_due, self.clock.now(), self.batch)
             if not claimed:
                 break
+            # Chats in parallel (the rate limiter paces the whole), each chat's messages in order.
+            per_chat: dict[int, list[Claimed]] = {}
             for delivery in claimed:
-                await self._deliver(delivery, outcome)
+                per_chat.setdefault(delivery.chat_id, []).append(delivery)
+            await asyncio.gather(*(self._deliver_all(items, outcome) for items in per_chat.values()))
         if outcome.sent or outcome.failed or outcome.retried:
             log.info(
                 "delivery.tick sent=%d retried=%d failed=%d", outcome.sent, outcome.retried, outcome.failed
             )
         return outcome
+
+    async def _deliver_all(self, deliveries: list[Claimed], outcome: Outcome) -> None:
+        for delivery in deliveries:
+            await self._deliver(delivery, outcome)
 
     async def _deliver(self, delivery: Claimed, outcome: Outcome) -> None:
         now = self.clock.now()
@@ -122,35 +130,32 @@ class Deliverer:
 
     async def _send(self, delivery: Claimed, now: datetime) -> int | None:
         """Compose and send one delivery; returns the (last) message id, or None when there was
-        nothing to send any more (an alert for a story merged away, a chat with no follows)."""
-        chat = await self.db.run(chat_queries.get_chat, delivery.chat_id)
-        if chat is None or not chat.active:
-            return None
+        nothing to send any more (an alert for a story merged away, a chat gone inactive)."""
         if delivery.kind == "notice":
             text = await self.db.run(notices.text_of, delivery.key, now)
             return await self._post(delivery.chat_id, "⚙️ " + escape(text), None) if text else None
-        follows = await self.db.run(chat_queries.follows, delivery.chat_id)
         if delivery.kind == "alert":
+            chat = await self.db.run(chat_queries.get_chat, delivery.chat_id)
             stories = await self.db.run(briefing_queries.story_lines, [int(delivery.key)])
-            if not stories:
+            if chat is None or not chat.active or not stories:
                 return None
             story = stories[0]
+            follows = await self.db.run(chat_queries.follows, delivery.chat_id)
             threads = [f.message_thread_id for f in follows if _follows_story(f.region, story.regions)] or [
                 None
             ]
-            html = compose_alert(story, now, chat.language)
-            return await self._post(delivery.chat_id, html, threads[0])
+            return await self._post(delivery.chat_id, compose_alert(story, now, chat.language), threads[0])
         # Digest: what is new since the last one, per forum topic the subscriptions were made in.
-        since = chat.last_digest_at or delivery.due_at - timedelta(days=1)
+        chat, follows, since, stories = await self.db.run(
+            briefing_queries.digest_inputs, delivery.chat_id, delivery.due_at, now
+        )
+        if chat is None or not chat.active:
+            return None
         by_thread: dict[int | None, list[Follow]] = {}
-        codes: set[str] = set()
         for f in follows:
             region = regions.get(f.region)
-            if region is None:
-                continue
-            by_thread.setdefault(f.message_thread_id, []).append(Follow(region, frozenset(f.topics)))
-            codes.update(region.codes)
-        stories = await self.db.run(briefing_queries.digest_stories, sorted(codes), since, now)
+            if region is not None:
+                by_thread.setdefault(f.message_thread_id, []).append(Follow(region, frozenset(f.topics)))
         last = None
         for thread, thread_follows in by_thread.items():
             html = compose_digest(

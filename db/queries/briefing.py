@@ -15,9 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
+from bot import regions
 from bot.briefing import BASELINE_DAYS, LATEST_STORIES, StatusFacts, StoryLine
 from bot.domain import Severity
 from db.models import Feed, Item, ItemTag, Story, StoryTag
+from db.queries import chats as chat_queries
+from db.queries.chats import ChatSettings
 
 #: ids per IN (...) list
 CHUNK = 500
@@ -209,3 +212,17 @@ def story_evidence(session: Session, story_id: int, max_reports: int = 10) -> Ev
         tags={key: [w for w, _ in counter.most_common(6)] for key, counter in words.items()},
         roles=roles,
     )
+
+
+def digest_inputs(
+    session: Session, chat_id: int, due_at: datetime, now: datetime
+) -> tuple[ChatSettings | None, list[chat_queries.Follow], datetime, list[StoryLine]]:
+    """Everything a chat's digest is made of, in one transaction: its settings, what it follows,
+    the time of its last digest (a day before ``due_at`` for a first one), and the stories since."""
+    chat = chat_queries.get_chat(session, chat_id)
+    if chat is None:
+        return None, [], due_at, []
+    follows = chat_queries.follows(session, chat_id)
+    since = chat.last_digest_at or due_at - timedelta(days=1)
+    codes = sorted({code for f in follows if (r := regions.get(f.region)) for code in r.codes})
+    return chat, follows, since, digest_stories(session, codes, since, now) if codes else []
