@@ -21,8 +21,9 @@ directly (Core inserts, like benchmarks/status.py) with:
   is due now.
 
 Phase A, "compose and queue": ``plan_digests(now)`` (one ledger row per chat), then for every
-chat what ``Deliverer._send`` does for a digest without sending: ``get_chat``, ``follows``,
-one ``digest_stories`` for all followed regions, ``compose_digest`` per thread, ``split_message``; each
+chat what ``Deliverer._send`` does for a digest without sending: ``digest_inputs``, the per-tick
+story cache (``Deliverer._stories``: one ``digest_stories`` per set of followed regions, narrowed
+per chat), ``compose_digest`` per thread, ``split_message``; each
 query through ``await db.run(...)`` as the deliverer does. Goal: <= 30 s for 10,000 chats.
 
 Phase B, "sending rate": the ledger is emptied and every chat but the first ``--send-chats``
@@ -211,15 +212,19 @@ def load(db: Database, args: argparse.Namespace, now: datetime) -> dict[str, int
 # -- phase A: compose and queue ------------------------------------------------------------------
 
 
-async def compose_one(db: Database, chat_id: int, due_at: datetime, now: datetime) -> list[str]:
-    """``Deliverer._send`` for a digest, without sending (and without marking it sent)."""
-    chat, follows, since, stories = await db.run(briefing_queries.digest_inputs, chat_id, due_at, now)
+async def compose_one(deliverer: Any, chat_id: int, due_at: datetime, now: datetime) -> list[str]:
+    """``Deliverer._send`` for a digest, without sending (and without marking it sent), with the
+    deliverer's per-tick story cache."""
+    chat, follows, since = await deliverer.db.run(briefing_queries.digest_inputs, chat_id, due_at)
     assert chat is not None and chat.active
     by_thread: dict[int | None, list[Follow]] = {}
+    codes: set[str] = set()
     for f in follows:
         region = regions.get(f.region)
         if region is not None:
             by_thread.setdefault(f.message_thread_id, []).append(Follow(region, frozenset(f.topics)))
+            codes.update(region.codes)
+    stories = await deliverer._stories(tuple(sorted(codes)), since, now)
     parts: list[str] = []
     for _thread, thread_follows in by_thread.items():
         html = compose_digest(
@@ -240,10 +245,13 @@ async def phase_a(db: Database, now: datetime) -> dict[str, Any]:
             .order_by(Delivery.chat_id)
         ).all()
     )
+    from bot.delivery import Deliverer
+
+    deliverer = Deliverer(None, db, SystemClock())  # type: ignore[arg-type] - composes only, never sends
     parts: dict[int, int] = {}
     lengths = []
     for chat_id, due_at in due:
-        texts = await compose_one(db, chat_id, due_at, now)
+        texts = await compose_one(deliverer, chat_id, due_at, now)
         parts[chat_id] = len(texts)
         lengths.append(sum(len(t) for t in texts))
     total_s = time.perf_counter() - start

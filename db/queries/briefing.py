@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
-from bot import regions
 from bot.briefing import BASELINE_DAYS, LATEST_STORIES, StatusFacts, StoryLine
 from bot.domain import Severity
 from db.models import Feed, Item, ItemTag, Story, StoryTag
@@ -27,25 +26,42 @@ CHUNK = 500
 
 
 def _lines(session: Session, ids: Sequence[int]) -> list[StoryLine]:
+    """The stories as readers see them. Plain columns and only the ``titles`` of the clusterer's
+    state (the rest of it, names and phrases, can be kilobytes per story)."""
+    columns = (
+        Story.id,
+        Story.title,
+        Story.url,
+        Story.source_count,
+        Story.item_count,
+        Story.severity,
+        Story.regions,
+        Story.topics,
+        Story.first_seen_at,
+        Story.last_seen_at,
+        Story.created_at,
+        Story.state["titles"],
+    )
     out = []
     for start in range(0, len(ids), CHUNK):
-        for s in session.scalars(select(Story).where(Story.id.in_(ids[start : start + CHUNK]))):
+        for row in session.execute(select(*columns).where(Story.id.in_(ids[start : start + CHUNK]))):
+            titles = row[11] if isinstance(row[11], dict) else {}
             out.append(
                 StoryLine(
-                    id=s.id,
-                    title=s.title,
-                    url=s.url,
-                    sources=s.source_count,
-                    items=s.item_count,
-                    severity=Severity(s.severity) if s.severity else Severity.LOW,
-                    regions=tuple(s.regions or ()),
-                    topics=tuple(s.topics or ()),
-                    first_seen=s.first_seen_at,
-                    last_seen=s.last_seen_at,
-                    created_at=s.created_at,
+                    id=row.id,
+                    title=row.title,
+                    url=row.url,
+                    sources=row.source_count,
+                    items=row.item_count,
+                    severity=Severity(row.severity) if row.severity else Severity.LOW,
+                    regions=tuple(row.regions or ()),
+                    topics=tuple(row.topics or ()),
+                    first_seen=row.first_seen_at,
+                    last_seen=row.last_seen_at,
+                    created_at=row.created_at,
                     titles={
                         str(lang): (str(t[0]), t[1])
-                        for lang, t in ((s.state or {}).get("titles") or {}).items()
+                        for lang, t in titles.items()
                         if isinstance(t, list | tuple) and t
                     },
                 )
@@ -215,14 +231,20 @@ def story_evidence(session: Session, story_id: int, max_reports: int = 10) -> Ev
 
 
 def digest_inputs(
-    session: Session, chat_id: int, due_at: datetime, now: datetime
-) -> tuple[ChatSettings | None, list[chat_queries.Follow], datetime, list[StoryLine]]:
-    """Everything a chat's digest is made of, in one transaction: its settings, what it follows,
-    the time of its last digest (a day before ``due_at`` for a first one), and the stories since."""
+    session: Session, chat_id: int, due_at: datetime
+) -> tuple[ChatSettings | None, list[chat_queries.Follow], datetime]:
+    """What a chat's digest is made of, in one transaction: its settings, what it follows, and
+    the time of its last digest (a day before ``due_at`` for a first one)."""
     chat = chat_queries.get_chat(session, chat_id)
     if chat is None:
-        return None, [], due_at, []
-    follows = chat_queries.follows(session, chat_id)
-    since = chat.last_digest_at or due_at - timedelta(days=1)
-    codes = sorted({code for f in follows if (r := regions.get(f.region)) for code in r.codes})
-    return chat, follows, since, digest_stories(session, codes, since, now) if codes else []
+        return None, [], due_at
+    return chat, chat_queries.follows(session, chat_id), chat.last_digest_at or due_at - timedelta(days=1)
+
+
+def new_since(stories: Sequence[StoryLine], since: datetime) -> list[StoryLine]:
+    """``digest_stories``' rule applied to stories fetched for an earlier ``since``."""
+    return [
+        s
+        for s in stories
+        if (s.created_at is None or s.created_at > since) and s.last_seen >= since - timedelta(days=3)
+    ]
