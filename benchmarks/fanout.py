@@ -54,7 +54,6 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,15 +62,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from benchenv import machine_busy, prepare_database  # noqa: E402
 from sqlalchemy import delete, insert, select, update  # noqa: E402
 
-from bot import regions  # noqa: E402
-from bot.briefing import Follow, compose_digest  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.render import split_message  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.models import Chat, Delivery, Story, StoryTag, Subscription  # noqa: E402
-from db.queries import briefing as briefing_queries  # noqa: E402
 from db.queries import deliveries as ledger  # noqa: E402
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -213,25 +209,10 @@ def load(db: Database, args: argparse.Namespace, now: datetime) -> dict[str, int
 
 
 async def compose_one(deliverer: Any, chat_id: int, due_at: datetime, now: datetime) -> list[str]:
-    """``Deliverer._send`` for a digest, without sending (and without marking it sent), with the
-    deliverer's per-tick story cache."""
-    chat, follows, since = await deliverer.db.run(briefing_queries.digest_inputs, chat_id, due_at)
-    assert chat is not None and chat.active
-    by_thread: dict[int | None, list[Follow]] = {}
-    codes: set[str] = set()
-    for f in follows:
-        region = regions.get(f.region)
-        if region is not None:
-            by_thread.setdefault(f.message_thread_id, []).append(Follow(region, frozenset(f.topics)))
-            codes.update(region.codes)
-    stories = await deliverer._stories(tuple(sorted(codes)), since, now)
-    parts: list[str] = []
-    for _thread, thread_follows in by_thread.items():
-        html = compose_digest(
-            thread_follows, stories, since, now, ZoneInfo(chat.timezone), chat.language, why=True
-        )
-        parts += split_message(html, check=False)
-    return parts
+    """``Deliverer._send`` for a digest, without sending (and without marking it sent)."""
+    digest = await deliverer.digest(chat_id, due_at, now)
+    assert digest is not None
+    return [part for _thread, html in digest[0] for part in split_message(html, check=False)]
 
 
 async def phase_a(db: Database, now: datetime) -> dict[str, Any]:

@@ -152,10 +152,22 @@ class Deliverer:
                 None
             ]
             return await self._post(delivery.chat_id, compose_alert(story, now, chat.language), threads[0])
-        # Digest: what is new since the last one, per forum topic the subscriptions were made in.
-        chat, follows, since = await self.db.run(
-            briefing_queries.digest_inputs, delivery.chat_id, delivery.due_at
-        )
+        digest = await self.digest(delivery.chat_id, delivery.due_at, now)
+        if digest is None:
+            return None
+        messages, until = digest
+        last = None
+        for thread, html in messages:
+            last = await self._post(delivery.chat_id, html, thread)
+        await self.db.run(chat_queries.mark_digest_sent, delivery.chat_id, until)
+        return last
+
+    async def digest(
+        self, chat_id: int, due_at: datetime, now: datetime
+    ) -> tuple[list[tuple[int | None, str]], datetime] | None:
+        """A chat's digest: one Telegram HTML message per forum topic its subscriptions were made
+        in (None: no topic), and the time it covers up to; None when the chat is gone."""
+        chat, follows, since = await self.db.run(briefing_queries.digest_inputs, chat_id, due_at)
         if chat is None or not chat.active:
             return None
         by_thread: dict[int | None, list[Follow]] = {}
@@ -167,14 +179,12 @@ class Deliverer:
                 codes.update(region.codes)
         until = self._tick_at or now
         stories = await self._stories(tuple(sorted(codes)), since, until)
-        last = None
-        for thread, thread_follows in by_thread.items():
-            html = compose_digest(
-                thread_follows, stories, since, now, ZoneInfo(chat.timezone), chat.language, why=True
-            )
-            last = await self._post(delivery.chat_id, html, thread)
-        await self.db.run(chat_queries.mark_digest_sent, delivery.chat_id, until)
-        return last
+        zone = ZoneInfo(chat.timezone)
+        messages = [
+            (thread, compose_digest(group, stories, since, now, zone, chat.language, why=True))
+            for thread, group in by_thread.items()
+        ]
+        return messages, until
 
     async def _stories(self, codes: tuple[str, ...], since: datetime, now: datetime) -> list[StoryLine]:
         """Digest stories, shared within a tick by chats following the same regions: fetched once
