@@ -10,7 +10,7 @@ reason); 429 → the rate limiter waits ``retry_after`` and sends again (three t
 delivery is retried later); 5xx and network errors → retried with backoff (30 s, 2, 10, 30 min),
 then failed with the reason. Nothing is dropped silently: every delivery ends sent or failed.
 Operator notices (db/queries/notices.py) go to BRIEFBOT_ADMIN_IDS through the same ledger, once
-per occurrence.
+per occurrence. An alert whose story grows later (more sources) is edited in place.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ class Deliverer:
         since = (self._alerts_since or now) - ALERT_OVERLAP
         await self.db.run(ledger.plan_digests, now)
         await self.db.run(ledger.plan_alerts, since, now)
+        # Edits look only past the last tick (an edit missed in the race above is harmless; one
+        # repeated every tick for the overlap would not be).
+        await self._update_alerts(self._alerts_since or now, now)
         self._alerts_since = now
         if self.admin_ids and (self._notices_at is None or now - self._notices_at >= self.notices_every):
             await self.db.run(notices.plan, self.admin_ids, now)
@@ -95,6 +98,27 @@ class Deliverer:
                 "delivery.tick sent=%d retried=%d failed=%d", outcome.sent, outcome.retried, outcome.failed
             )
         return outcome
+
+    async def _update_alerts(self, since: datetime, now: datetime) -> None:
+        """A story that grew after its alert went out: the alert is edited (more sources, a new
+        severity), never sent again."""
+        for chat_id, message_id, story_id in await self.db.run(ledger.alerts_to_update, since, now):
+            chat = await self.db.run(chat_queries.get_chat, chat_id)
+            stories = await self.db.run(briefing_queries.story_lines, [story_id])
+            if chat is None or not chat.active or not stories:
+                continue
+            try:
+                await self.bot.edit_message_text(
+                    compose_alert(stories[0], now, chat.language),
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options={"is_disabled": True},
+                )
+            except Forbidden as exc:
+                await self.db.run(chat_queries.mark_inactive, chat_id, str(exc))
+            except TelegramError as exc:  # not modified, deleted by the user, too old to edit
+                log.info("delivery.alert_not_edited chat=%s story=%s error=%s", chat_id, story_id, exc)
 
     async def _deliver_all(self, deliveries: list[Claimed], outcome: Outcome) -> None:
         for delivery in deliveries:

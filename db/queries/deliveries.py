@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -210,3 +210,24 @@ def counts(session: Session) -> dict[tuple[str, str], int]:
             )
         )
     }
+
+
+def alerts_to_update(
+    session: Session, since: datetime, now: datetime, within: timedelta = timedelta(hours=24)
+) -> list[tuple[int, int, int]]:
+    """Alerts already sent (in the last ``within``) whose story has changed since they were sent
+    and since ``since``: (chat id, message id, story id), to edit in place with the new count of
+    sources rather than send a second alert."""
+    rows = session.execute(
+        select(Delivery.chat_id, Delivery.message_id, Story.id)
+        .join(Story, Delivery.key == cast(Story.id, String))
+        .where(
+            Delivery.kind == "alert",
+            Delivery.state == DeliveryState.SENT,
+            Delivery.message_id.is_not(None),
+            Delivery.sent_at >= now - within,
+            Story.updated_at > since,
+            Story.updated_at > Delivery.sent_at,
+        )
+    ).all()
+    return [(chat_id, message_id, story_id) for chat_id, message_id, story_id in rows]

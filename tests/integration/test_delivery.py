@@ -146,6 +146,12 @@ async def test_a_severe_story_alerts_each_following_chat_once_however_many_feeds
     assert database.call(lambda s: s.get(Story, story.id).source_count) == story.source_count + 1
     await deliverer.tick()
     assert len(alerts(fake, ANN)) == 1 and len(alerts(fake, BOB)) == 1
+    # …and the alert already sent is edited to say so.
+    edited = next(m for m in fake.sent(ANN) if m["text"] and " Alert · " in m["text"])
+    assert edited["edits"] == 1 and f"{story.source_count + 1} sources" in edited["text"]
+    await deliverer.tick()
+    edits = [c for c in fake.calls_of("editMessageText") if str(c.params.get("chat_id")) == str(ANN)]
+    assert len(edits) == 1  # edited once, not at every tick
 
 
 async def test_quiet_hours_hold_alerts_below_high_for_the_digest(
