@@ -68,6 +68,7 @@ from bot.render import split_message  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.models import Chat, Delivery, Story, StoryTag, Subscription  # noqa: E402
+from db.queries import briefing as briefing_queries  # noqa: E402
 from db.queries import deliveries as ledger  # noqa: E402
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -231,10 +232,13 @@ async def phase_a(db: Database, now: datetime) -> dict[str, Any]:
     deliverer = Deliverer(None, db, SystemClock())  # type: ignore[arg-type] - composes only, never sends
     parts: dict[int, int] = {}
     lengths = []
-    for chat_id, due_at in due:
-        texts = await compose_one(deliverer, chat_id, due_at, now)
-        parts[chat_id] = len(texts)
-        lengths.append(sum(len(t) for t in texts))
+    for first in range(0, len(due), deliverer.batch):  # as the deliverer works through its claims
+        batch = due[first : first + deliverer.batch]
+        deliverer._inputs.update(await db.run(briefing_queries.digest_inputs_many, [tuple(r) for r in batch]))
+        for chat_id, due_at in batch:
+            texts = await compose_one(deliverer, chat_id, due_at, now)
+            parts[chat_id] = len(texts)
+            lengths.append(sum(len(t) for t in texts))
     total_s = time.perf_counter() - start
     return {
         "planned": planned,

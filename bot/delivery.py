@@ -19,6 +19,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message
@@ -60,6 +61,8 @@ class Deliverer:
     _alerts_since: datetime | None = field(default=None, init=False)
     _notices_at: datetime | None = field(default=None, init=False)
     _tick_at: datetime | None = field(default=None, init=False)
+    #: chat id → (settings, follows, since), prefetched for the digests of the current claim
+    _inputs: dict[int, tuple[Any, list[Any], datetime]] = field(default_factory=dict, init=False)
     #: region codes → (since, until, stories), for the current tick only
     _digest_cache: dict[tuple[str, ...], tuple[datetime, datetime, list[StoryLine]]] = field(
         default_factory=dict, init=False
@@ -88,6 +91,10 @@ class Deliverer:
             claimed = await self.db.run(ledger.claim_due, self.clock.now(), self.batch)
             if not claimed:
                 break
+            # What the claimed digests are made of, in one transaction for the whole claim.
+            wanted = [(d.chat_id, d.due_at) for d in claimed if d.kind == "digest"]
+            if wanted:
+                self._inputs.update(await self.db.run(briefing_queries.digest_inputs_many, wanted))
             # Chats in parallel (the rate limiter paces the whole), each chat's messages in order.
             per_chat: dict[int, list[Claimed]] = {}
             for delivery in claimed:
@@ -191,7 +198,10 @@ class Deliverer:
     ) -> tuple[list[tuple[int | None, str]], datetime] | None:
         """A chat's digest: one Telegram HTML message per forum topic its subscriptions were made
         in (None: no topic), and the time it covers up to; None when the chat is gone."""
-        chat, follows, since = await self.db.run(briefing_queries.digest_inputs, chat_id, due_at)
+        inputs = self._inputs.pop(chat_id, None)
+        if inputs is None:
+            inputs = await self.db.run(briefing_queries.digest_inputs, chat_id, due_at)
+        chat, follows, since = inputs
         if chat is None or not chat.active:
             return None
         by_thread: dict[int | None, list[Follow]] = {}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.briefing import BASELINE_DAYS, LATEST_STORIES, StatusFacts, StoryLine
 from bot.domain import Severity
-from db.models import Feed, Item, ItemTag, Story, StoryTag
+from db.models import Chat, Feed, Item, ItemTag, Story, StoryTag, Subscription
 from db.queries import chats as chat_queries
 from db.queries.chats import ChatSettings
 
@@ -248,3 +248,28 @@ def new_since(stories: Sequence[StoryLine], since: datetime) -> list[StoryLine]:
         for s in stories
         if (s.created_at is None or s.created_at > since) and s.last_seen >= since - timedelta(days=3)
     ]
+
+
+def digest_inputs_many(
+    session: Session, wanted: Sequence[tuple[int, datetime]]
+) -> dict[int, tuple[ChatSettings, list[chat_queries.Follow], datetime]]:
+    """``digest_inputs`` for many chats in one transaction and two queries: (chat id, due at)
+    → settings, follows, since. Chats that no longer exist are left out."""
+    due = dict(wanted)
+    ids = list(due)
+    chats: dict[int, ChatSettings] = {}
+    follows: dict[int, list[chat_queries.Follow]] = {chat_id: [] for chat_id in ids}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for chat in session.scalars(select(Chat).where(Chat.id.in_(chunk))):
+            chats[chat.id] = chat_queries.settings_of(chat)
+        for sub in session.scalars(
+            select(Subscription).where(Subscription.chat_id.in_(chunk)).order_by(Subscription.id)
+        ):
+            follows[sub.chat_id].append(
+                chat_queries.Follow(sub.region, tuple(sub.topics or ()), sub.message_thread_id)
+            )
+    return {
+        chat_id: (chat, follows[chat_id], chat.last_digest_at or due[chat_id] - timedelta(days=1))
+        for chat_id, chat in chats.items()
+    }

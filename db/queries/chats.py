@@ -50,7 +50,7 @@ class Follow:
     message_thread_id: int | None
 
 
-def _settings(chat: Chat) -> ChatSettings:
+def settings_of(chat: Chat) -> ChatSettings:
     return ChatSettings(
         id=chat.id,
         type=chat.type,
@@ -104,12 +104,12 @@ def ensure_chat(
             chat.title = title
         if reactivate and not chat.active:
             chat.active, chat.inactive_reason = True, None
-    return _settings(chat)
+    return settings_of(chat)
 
 
 def get_chat(session: Session, chat_id: int) -> ChatSettings | None:
     chat = session.get(Chat, chat_id)
-    return _settings(chat) if chat is not None else None
+    return settings_of(chat) if chat is not None else None
 
 
 def update_settings(session: Session, chat_id: int, **values: Any) -> ChatSettings:
@@ -121,7 +121,7 @@ def update_settings(session: Session, chat_id: int, **values: Any) -> ChatSettin
     chat = session.get(Chat, chat_id)
     assert chat is not None
     session.refresh(chat)
-    return _settings(chat)
+    return settings_of(chat)
 
 
 def mark_inactive(session: Session, chat_id: int, reason: str) -> None:
