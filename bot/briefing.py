@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from gettext import NullTranslations
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -343,6 +343,38 @@ class Follow:
 
     region: Region
     topics: frozenset[str] = frozenset()
+
+
+class Subscribed(Protocol):
+    region: str  #: region key ("LT", "baltics")
+    topics: Sequence[str]
+    message_thread_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Following:
+    """A chat's subscriptions as the digest uses them."""
+
+    all: tuple[Follow, ...]  #: in subscription order
+    by_thread: dict[int | None, list[Follow]]  #: per forum topic they were made in (None: none)
+    codes: tuple[str, ...]  #: every country they cover, for one story query
+
+
+def following(subscriptions: Iterable[Subscribed]) -> Following:
+    from bot import regions as known  # pure; imported here to keep the module's import light
+
+    flat: list[Follow] = []
+    by_thread: dict[int | None, list[Follow]] = {}
+    codes: set[str] = set()
+    for sub in subscriptions:
+        region = known.get(sub.region)
+        if region is None:
+            continue
+        follow = Follow(region, frozenset(sub.topics or ()))
+        flat.append(follow)
+        by_thread.setdefault(sub.message_thread_id, []).append(follow)
+        codes.update(region.codes)
+    return Following(tuple(flat), by_thread, tuple(sorted(codes)))
 
 
 def compose_digest(

@@ -8,16 +8,16 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import regions
-from bot.briefing import Follow, compose_digest, compose_status, render_status, status_json
+from bot.briefing import compose_digest, compose_status, following, render_status, status_json
 from bot.charts import story_chart
 from bot.errors import BriefbotError
 from bot.render import html_text
-from db.models import Chat, Subscription
+from db.models import Chat
 from db.queries import briefing as queries
+from db.queries import chats as chat_queries
 
 
 class UnknownRegion(BriefbotError):
@@ -55,20 +55,10 @@ def digest_text(session: Session, chat_id: int, now: datetime) -> str:
     chat = session.get(Chat, chat_id)
     if chat is None:
         raise BriefbotError(f"no chat {chat_id}: chats appear when someone starts the bot in Telegram")
-    tz = ZoneInfo(chat.timezone)
     since = chat.last_digest_at or now - timedelta(days=1)
-    follows = []
-    stories = {}
-    for sub in session.scalars(
-        select(Subscription).where(Subscription.chat_id == chat_id).order_by(Subscription.id)
-    ):
-        region = regions.get(sub.region) or regions.resolve(sub.region)
-        if region is None:
-            continue
-        follows.append(Follow(region, frozenset(sub.topics or ())))
-        for s in queries.digest_stories(session, region.codes, since, now):
-            stories[s.id] = s
-    return terminal(compose_digest(follows, stories.values(), since, now, tz))
+    subscribed = following(chat_queries.follows(session, chat_id))
+    stories = queries.digest_stories(session, subscribed.codes, since, now)
+    return terminal(compose_digest(subscribed.all, stories, since, now, ZoneInfo(chat.timezone)))
 
 
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)

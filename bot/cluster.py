@@ -56,86 +56,28 @@ MAX_PAIRS = 1500  # two-word phrases a story remembers per language
 PER_KEY = 50  # candidate stories looked at per shared name or country: the 50 touched last
 
 _NUMBER = re.compile(r"\d[\d\s.,]*\d|\d")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Capitalised words that name no event: months, days, titles of office (English; in the other
 #: languages these are written in lower case).
-_NOT_NAMES = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "group",
-        "minister",
-        "ministry",
-        "government",
-        "parliament",
-        "police",
-        "service",
-        "guard",
-        "guards",
-        "council",
-        "office",
-        "agency",
-        "committee",
-        "union",
-        "commission",
-        "middle",
-        "africa",
-        "europe",
-        "european",
-        "asia",
-    ]
+_NOT_NAMES = _words(
+    """
+        january february march april may june july august september october november december
+        monday tuesday wednesday thursday friday saturday sunday group minister ministry
+        government parliament police service guard guards council office agency committee union
+        commission middle africa europe european asia
+    """
 )
-_STOP = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "with",
-        "from",
-        "that",
-        "this",
-        "have",
-        "has",
-        "been",
-        "were",
-        "will",
-        "would",
-        "after",
-        "over",
-        "into",
-        "their",
-        "about",
-        "said",
-        "which",
-        "while",
-        "also",
-        "more",
-        "than",
-        "they",
-        "them",
-        "its",
-        "was",
-        "are",
-        "not",
-        "but",
-        "who",
-    ]
+#: Frequent English words that say nothing about which event a report is about.
+_STOP = _words(
+    """
+        the and for with from that this have has been were will would after over into their
+        about said which while also more than they them its was are not but who
+    """
 )
 
 

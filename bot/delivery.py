@@ -27,7 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import regions
-from bot.briefing import Follow, StoryLine, compose_alert, compose_digest
+from bot.briefing import StoryLine, compose_alert, compose_digest, following
 from bot.clock import Clock
 from bot.render import escape, split_message
 from bot.schedule import retry_at
@@ -204,19 +204,13 @@ class Deliverer:
         chat, follows, since = inputs
         if chat is None or not chat.active:
             return None
-        by_thread: dict[int | None, list[Follow]] = {}
-        codes: set[str] = set()
-        for f in follows:
-            region = regions.get(f.region)
-            if region is not None:
-                by_thread.setdefault(f.message_thread_id, []).append(Follow(region, frozenset(f.topics)))
-                codes.update(region.codes)
+        subscribed = following(follows)
         until = self._tick_at or now
-        stories = await self._stories(tuple(sorted(codes)), since, until)
+        stories = await self._stories(subscribed.codes, since, until)
         zone = ZoneInfo(chat.timezone)
         messages = [
             (thread, compose_digest(group, stories, since, now, zone, chat.language, why=True))
-            for thread, group in by_thread.items()
+            for thread, group in subscribed.by_thread.items()
         ]
         return messages, until
 

@@ -15,9 +15,9 @@ from telegram.ext import ContextTypes
 from bot import regions
 from bot.briefing import (
     TOPIC_NAMES,
-    Follow,
     compose_digest,
     compose_status,
+    following,
     region_label,
     region_name,
     render_status,
@@ -139,16 +139,10 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, escape(_("This chat follows nothing yet: /subscribe lithuania")))
         return
     since = chat.last_digest_at or now - timedelta(days=1)
-    follows, stories = [], {}
-    for f in followed:
-        region = regions.get(f.region)
-        if region is None:
-            continue
-        follows.append(Follow(region, frozenset(f.topics)))
-        for s in await d.db.run(queries.digest_stories, region.codes, since, now):
-            stories[s.id] = s
+    subscribed = following(followed)
+    stories = await d.db.run(queries.digest_stories, subscribed.codes, since, now)
     html = compose_digest(
-        follows, stories.values(), since, now, ZoneInfo(chat.timezone), chat.language, why=True
+        subscribed.all, stories, since, now, ZoneInfo(chat.timezone), chat.language, why=True
     )
     if await reply(update, context, html) is not None:
         await d.db.run(chat_queries.mark_digest_sent, chat.id, now)
