@@ -6,52 +6,19 @@ from __future__ import annotations
 
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
 
 from db import migrate
-from db.models import Chat, Delivery, Subscription
+from db.models import Delivery
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.processes import TOKEN, add_due_chats, briefbot_run, wait_line
 from tests.integration.test_cli import base_env
 
-TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 CHATS = 200
 KILLS = 10
-
-
-def prepare(url: str, fake: FakeTelegram) -> None:
-    engine = create_engine(url)
-    migrate.upgrade(engine)
-    now = datetime.now(UTC)
-    due = (now - timedelta(minutes=5)).time().replace(second=0, microsecond=0)
-    with Session(engine) as session, session.begin():
-        for i in range(CHATS):
-            chat_id = 5000 + i
-            fake.private_chat(chat_id)
-            session.add(
-                Chat(
-                    id=chat_id,
-                    type="private",
-                    language="en",
-                    timezone="UTC",
-                    digest_time=due,
-                    alerts_enabled=True,
-                    min_severity="high",
-                    paused=False,
-                    active=True,
-                    created_at=now - timedelta(days=1),
-                )
-            )
-            session.flush()
-            session.add(Subscription(chat_id=chat_id, region="LT", topics=[], created_at=now))
-    engine.dispose()
 
 
 def sent_state(url: str) -> tuple[int, int]:
@@ -63,34 +30,14 @@ def sent_state(url: str) -> tuple[int, int]:
     return sent or 0, total or 0
 
 
-def start(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_up(proc: subprocess.Popen[str], timeout: float = 60) -> None:
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if "Telegram bot" in line:
-            return
-        if not line and proc.poll() is not None:
-            raise AssertionError(proc.stderr.read() if proc.stderr else "exited")
-    raise AssertionError("the bot did not start")
-
-
 def test_killed_ten_times_every_chat_still_gets_its_digest_once(tmp_path):
     fake = FakeTelegram(token=TOKEN).start()
     try:
         url = f"sqlite:///{tmp_path / 'crash.db'}"
-        prepare(url, fake)
+        engine = create_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        add_due_chats(url, fake, 5000, CHATS)
         (tmp_path / "feeds.yaml").write_text("feeds: []\n")
         env = base_env(
             DATABASE_URL=url,
@@ -101,18 +48,18 @@ def test_killed_ten_times_every_chat_still_gets_its_digest_once(tmp_path):
         rng = random.Random(11)
         kills = 0
         for _ in range(KILLS):
-            proc = start(tmp_path, env)
+            proc = briefbot_run(tmp_path, env)
             try:
-                wait_up(proc)
+                wait_line(proc, "Telegram bot")
                 time.sleep(rng.uniform(0.2, 2.5))  # somewhere in planning, claiming, sending, marking
             finally:
                 proc.send_signal(signal.SIGKILL)
                 proc.communicate(timeout=30)
             kills += 1
         assert 0 < sent_state(url)[0] < CHATS  # the kills did interrupt the sending
-        proc = start(tmp_path, env)
+        proc = briefbot_run(tmp_path, env)
         try:
-            wait_up(proc)
+            wait_line(proc, "Telegram bot")
             deadline = time.monotonic() + 180  # leases of killed claims end within 60 s
             while time.monotonic() < deadline and sent_state(url) != (CHATS, CHATS):
                 time.sleep(0.5)

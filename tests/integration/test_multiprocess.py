@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -14,27 +13,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
 
-from db.models import Chat, Delivery, Item, Subscription
+from db.models import Delivery, Item
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feeds import FakeItem, rss
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.processes import TOKEN, add_due_chats, briefbot_run
 from tests.integration.test_cli import base_env
 
-TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 def start(tmp_path: Path, env: dict[str, str], role: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--role", role],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return briefbot_run(tmp_path, env, "--role", role, stdout=subprocess.DEVNULL)
 
 
 def stop(*procs: subprocess.Popen[str]) -> list[str]:
@@ -92,29 +83,7 @@ def test_two_pollers_fetch_each_feed_once(db_url, database, feed_server: FeedSer
 def test_two_bots_send_each_digest_once(db_url, database, tmp_path):
     fake = FakeTelegram(token=TOKEN).start()
     try:
-        now = datetime.now(UTC)
-        due = (now - timedelta(minutes=5)).time().replace(second=0, microsecond=0)
-        engine = create_engine(db_url)
-        with Session(engine) as session, session.begin():
-            for i in range(40):
-                fake.private_chat(7000 + i)
-                session.add(
-                    Chat(
-                        id=7000 + i,
-                        type="private",
-                        language="en",
-                        timezone="UTC",
-                        digest_time=due,
-                        alerts_enabled=True,
-                        min_severity="high",
-                        paused=False,
-                        active=True,
-                        created_at=now - timedelta(days=1),
-                    )
-                )
-                session.flush()
-                session.add(Subscription(chat_id=7000 + i, region="LT", topics=[], created_at=now))
-        engine.dispose()
+        add_due_chats(db_url, fake, 7000, 40)
         (tmp_path / "feeds.yaml").write_text("feeds: []\n")
         env = base_env(DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url)
         first, second = start(tmp_path, env, "bot"), start(tmp_path, env, "bot")

@@ -7,17 +7,15 @@ import json
 import signal
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.processes import TOKEN, briefbot_run, wait_line
 from tests.integration.test_cli import base_env, count_items
 
-TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 ANN = 1001
 
 
@@ -27,29 +25,6 @@ def fake() -> FakeTelegram:
     fake.private_chat(ANN, "Ann", "en")
     yield fake
     fake.stop()
-
-
-def run(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_line(proc: subprocess.Popen[str], needle: str, timeout: float = 60) -> str:
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if needle in line:
-            return line
-        if not line and proc.poll() is not None:
-            break
-    raise AssertionError(f"no line with {needle!r}; stderr: {proc.stderr.read() if proc.stderr else ''}")
 
 
 def stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
@@ -64,7 +39,7 @@ def stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
 def test_run_with_a_token_polls_and_answers_in_telegram(farm, fake, tmp_path):
     url = f"sqlite:///{tmp_path / 'run.db'}"
     env = base_env(DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url)
-    proc = run(tmp_path, env)
+    proc = briefbot_run(tmp_path, env)
     try:
         assert "Telegram bot @briefbot_test_bot is up: long polling." in wait_line(proc, "Telegram bot")
         fake.user_sends(ANN, ANN, "/subscribe lithuania")
@@ -88,7 +63,7 @@ def test_a_rejected_token_is_one_clear_line(fake, tmp_path):
         TELEGRAM_BOT_TOKEN="999999:ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
         TELEGRAM_API_BASE_URL=fake.base_url,
     )
-    proc = run(tmp_path, env)
+    proc = briefbot_run(tmp_path, env)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in err and "Traceback" not in err
@@ -112,7 +87,7 @@ def test_webhook_mode_registers_the_hook_and_answers_updates_with_the_secret(fak
         BRIEFBOT_WEBHOOK_SECRET="s3cret-value",
         PORT=str(port),
     )
-    proc = run(tmp_path, env)
+    proc = briefbot_run(tmp_path, env)
     try:
         assert "webhook https://bot.example.test/telegram-hook" in wait_line(proc, "Telegram bot")
         assert fake.webhook["url"] == "https://bot.example.test/telegram-hook"
