@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot import feeds as feed_list
+from bot import heap
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import BriefbotError, StorageError
@@ -175,6 +176,7 @@ async def run(
                     Deliverer(telegram.bot, svc.db, svc.clock, admin_ids=settings.admin_ids)
                 )
                 add_delivery(scheduler, delivery)
+            heap.settle()  # everything start-up built stays: later collections skip it (bot/heap.py)
             await stop.wait()
         finally:
             scheduler.shutdown(wait=False)

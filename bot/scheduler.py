@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import heap
 from bot.clock import Clock
 from bot.errors import StorageError
 from bot.ingest import Poller
@@ -132,9 +133,27 @@ def add_housekeeping(scheduler: AsyncIOScheduler, job: HousekeepingJob) -> None:
     )
 
 
+HEAP_JOB_ID = "settle-heap"
+
+
+async def settle_heap() -> None:
+    """bot/heap.py, on the event loop (a plain function would run in APScheduler's threads)."""
+    heap.settle()
+
+
 def build_scheduler(job: PollJob | None, poll_interval: int) -> AsyncIOScheduler:
-    """The scheduler, with the polling job unless ``job`` is None (``--role bot``)."""
+    """The scheduler, with the polling job unless ``job`` is None (``--role bot``), and the
+    hourly heap settling (bot/heap.py) in every role."""
     scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        settle_heap,
+        IntervalTrigger(hours=1, timezone=UTC),
+        id=HEAP_JOB_ID,
+        name="settle the heap (short garbage-collection pauses)",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
     if job is None:
         return scheduler
     scheduler.add_job(

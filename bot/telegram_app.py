@@ -1,7 +1,7 @@
 """The python-telegram-bot ``Application``: built, wired to the handlers, run by long polling or a
 webhook next to the poller. Edge; only bot/app.py uses it.
 
-    Telegram ─▶ Application (PTB 22, AIORateLimiter) ─▶ handlers/* ─▶ briefing (pure) + db
+    Telegram ─▶ Application (PTB 22, bot.pace) ─▶ handlers/* ─▶ briefing (pure) + db
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,20 +26,20 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.errors import BriefbotError
 from bot.i18n import LANGUAGES, translator
+from bot.pace import TelegramPace
 from handlers import admin, briefing, errors, settings, start, subscriptions
 from handlers.common import Deps, chat_of, gone
 
 log = logging.getLogger(__name__)
 
-OVERALL_PER_SECOND = 29  #: just under Telegram's ~30 messages/s per bot
 #: Updates the bot asks Telegram for (everything else is not sent at all).
 ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]
 
 
 def build_application(settings_: Settings, deps: Deps) -> Application:
     """The bot, talking to ``TELEGRAM_API_BASE_URL`` (Telegram, a local Bot API server or a
-    test fake), at Telegram's pace (AIORateLimiter: ~30 messages/s overall, 20/min per group,
-    and ``retry_after`` honoured)."""
+    test fake), at Telegram's pace (bot.pace: 29 messages/s overall, 20/min per group, and
+    ``retry_after`` honoured)."""
     assert settings_.token is not None
     # Durations (RetryAfter.retry_after…) as timedelta: PTB's announced behaviour, opted into now
     # (otherwise every 429 also raises a deprecation warning).
@@ -52,11 +51,7 @@ def build_application(settings_: Settings, deps: Deps) -> Application:
         .token(settings_.token)
         .base_url(base)
         .base_file_url(file_base)
-        .rate_limiter(
-            # One message per 1/29 s, no bursts: a burst of 30 after a pause would cross Telegram's
-            # 30/s in a sliding second and cost a 429 stall (benchmarks/fanout.py: 16 → 29 msg/s).
-            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / OVERALL_PER_SECOND, max_retries=3)
-        )
+        .rate_limiter(TelegramPace())
         .build()
     )
     application.bot_data["deps"] = deps
