@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 from bot.classify import Classifier
 from bot.cluster import CONTINUE_WINDOW, Clusterer, ClusterItem, Features, Story, StoryAssignment, analyse
 from bot.domain import Entry
+from db import locks
 from db.models import Story as StoryRow
 from db.queries import stories as story_queries
 
 log = logging.getLogger(__name__)
 
 BACKFILL_BATCH = 1000
-STORY_LOCK = 0x62726966  #: PostgreSQL advisory lock key: "brif"
 
 
 class StoryKeeper:
@@ -40,9 +40,8 @@ class StoryKeeper:
         """On PostgreSQL several processes may store items: one groups at a time (a transaction
         advisory lock), and one that finds stories written by another since its own last write
         reloads them first. (SQLite has one writer at a time anyway.)"""
-        if session.get_bind().dialect.name != "postgresql":
+        if not locks.hold(session, locks.STORIES):
             return
-        session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
         newest = session.scalar(select(func.max(StoryRow.updated_at)))
         if newest != self._last_write:
             self.invalidate()

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from db import locks
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -23,6 +25,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` to ``revision`` (default: the newest)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        # Two processes starting together on a new PostgreSQL database: the second waits, then
+        # finds the schema current (without the lock both create the tables and one fails).
+        locks.hold(connection, locks.MIGRATIONS)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

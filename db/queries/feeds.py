@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import FeedForUpdate, FeedHealth, FeedSpec, FeedUpdateIntent, FetchStatus
+from db import locks
 from db.models import Feed, FeedSource, Item
 
 REMOVED_FROM_LIST = "removed from the feed list"
@@ -25,6 +26,9 @@ def sync_feed_list(session: Session, specs: Sequence[FeedSpec], now: datetime) -
     301 is still recognised. A feed dropped from the list is disabled, not deleted: its items
     stay. A feed the publisher removed (410) stays disabled even though it is still listed.
     """
+    # Two processes starting together (README "Several processes"): the second waits and then
+    # sees the feeds the first added, instead of adding them again (a unique violation).
+    locks.hold(session, locks.FEED_LIST)
     existing = {f.origin_url: f for f in session.scalars(select(Feed))}
     counts = {"added": 0, "updated": 0, "disabled": 0, "enabled": 0}
     listed = set()

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
-from db.models import Delivery, Item
+from bot.domain import FeedSpec
+from db import locks, migrate
+from db.engine import Database
+from db.models import Delivery, Feed, Item
+from db.queries import feeds as feed_queries
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feeds import FakeItem, rss
 from tests.fakes.telegram_api import FakeTelegram
@@ -103,3 +109,80 @@ def test_two_bots_send_each_digest_once(db_url, database, tmp_path):
         assert set(per_chat) == {7000 + i for i in range(40)} and set(per_chat.values()) == {1}
     finally:
         fake.stop()
+
+
+# -- starting together: migrations and feeds.yaml, one process at a time ----------------------------
+
+
+def someone_waits_for_a_lock(url: str, timeout: float = 20.0) -> bool:
+    """Whether another connection to this database is (or, within ``timeout``, comes to be)
+    waiting for a lock."""
+    engine = create_engine(url)
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if conn.scalar(query):
+                    return True
+            time.sleep(0.05)
+        return False
+    finally:
+        engine.dispose()
+
+
+def in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, dict[str, object]]:
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = fn()
+        except Exception as exc:  # reported by the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_two_processes_starting_together_write_the_feed_list_once(db_url: str) -> None:
+    specs = [FeedSpec(name=f"feed {i}", url=f"http://127.0.0.1:9/f{i}.xml", language="en") for i in range(3)]
+    now = datetime.now(UTC)
+    first, second = Database(db_url), Database(db_url)
+    try:
+        with first.session() as session:  # the first process, its transaction not yet committed
+            assert feed_queries.sync_feed_list(session, specs, now)["added"] == 3
+            thread, outcome = in_thread(lambda: second.call(feed_queries.sync_feed_list, specs, now))
+            assert someone_waits_for_a_lock(db_url)  # the second one waits for the first
+        thread.join(timeout=30)
+        # without the lock it had read no feeds, added them too and failed on the unique URL
+        assert "error" not in outcome, outcome
+        assert outcome["result"] == {"added": 0, "updated": 0, "disabled": 0, "enabled": 0}
+        assert first.call(lambda s: s.scalar(select(func.count()).select_from(Feed))) == 3
+    finally:
+        first.close()
+        second.close()
+
+
+def upgrade(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def test_migrations_run_in_one_process_at_a_time(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            assert locks.hold(conn, locks.MIGRATIONS)  # as a process that is migrating holds it
+            thread, outcome = in_thread(lambda: upgrade(db_url))
+            assert someone_waits_for_a_lock(db_url)
+            assert thread.is_alive()  # waits until the other one has committed
+        thread.join(timeout=30)
+        assert not thread.is_alive() and "error" not in outcome, outcome
+    finally:
+        engine.dispose()
