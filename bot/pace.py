@@ -12,7 +12,9 @@ are still ``30/rate - slack`` apart (29/s, 10 ms: 1.024 s, more than Telegram's 
 
 :class:`TelegramPace` puts it in front of every request that names a chat, a 20-per-minute
 leaky bucket (aiolimiter, as PTB does) in front of group and channel messages, and on a 429
-holds *every* request for ``retry_after`` before trying the one that got it again.
+holds *every* request for ``retry_after`` before trying the one that got it again (up to
+``MAX_RETRIES`` times, and only when ``retry_after`` is at most ``MAX_WAIT``: otherwise the caller
+gets the ``RetryAfter`` at once and the delivery is rescheduled in the ledger).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ OVERALL_PER_SECOND = 29.0  #: just under Telegram's ~30 messages/s per bot
 SLACK = 0.010  #: how late a message may be without the schedule slipping (seconds)
 GROUP_PER_MINUTE = 20  #: Telegram's limit for one group or channel
 MAX_RETRIES = 3  #: 429s for one request before it is given up (its delivery is retried later)
+#: A longer retry_after is not waited out in the call: it raises at once (everyone is still held),
+#: so a delivery is rescheduled in the ledger instead of outliving its 60 s claim.
+MAX_WAIT = 15.0
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -83,10 +88,12 @@ class TelegramPace(BaseRateLimiter[int]):
         group_per_minute: int = GROUP_PER_MINUTE,
         max_retries: int = MAX_RETRIES,
         slack: float = SLACK,
+        max_wait: float = MAX_WAIT,
     ) -> None:
         self.overall = Pacer(per_second, slack)
         self.group_per_minute = group_per_minute
         self.max_retries = max_retries
+        self.max_wait = max_wait
         self._groups: dict[int | str, AsyncLimiter] = {}
 
     async def initialize(self) -> None:
@@ -128,16 +135,16 @@ class TelegramPace(BaseRateLimiter[int]):
                     await self.overall.wait()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt == retries:
-                    raise
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 log.info(
                     "telegram.retry_after method=%s seconds=%.1f attempt=%d", endpoint, seconds, attempt + 1
                 )
                 if chat_id is not None:
-                    self.overall.hold(seconds)
-                else:
+                    self.overall.hold(seconds)  # everyone waits, also when this call gives up
+                if attempt == retries or seconds > self.max_wait:
+                    raise
+                if chat_id is None:
                     await asyncio.sleep(seconds)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 

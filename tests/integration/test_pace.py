@@ -83,3 +83,13 @@ async def test_groups_get_their_own_per_minute_bucket(fake: FakeTelegram) -> Non
         assert list(pace._groups) == [GROUP]
         third.cancel()
     assert [m["text"] for m in fake.sent()] == ["one", "two", "private chats have no per-minute limit"]
+
+
+async def test_a_long_retry_after_is_handed_back_but_still_holds_everyone(fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", error_code=429, retry_after=60, times=1)
+    async with ExtBot(DEFAULT_TOKEN, base_url=fake.base_url, rate_limiter=TelegramPace(max_wait=15)) as bot:
+        with pytest.raises(RetryAfter):  # not waited out in the call: the ledger reschedules it
+            await bot.send_message(USERS[0], "digest")
+        with pytest.raises(asyncio.TimeoutError):  # and nothing else goes meanwhile
+            await asyncio.wait_for(bot.send_message(USERS[1], "alert"), timeout=0.5)
+    assert len(fake.calls_of("sendMessage")) == 1 and fake.sent() == []
