@@ -1,6 +1,7 @@
 """Story clustering quality on tests/data/clusters.jsonl: pairwise precision, recall and F1.
 
     python benchmarks/clustering.py [--errors]
+    python benchmarks/clustering.py --file tests/data/clusters_holdout.jsonl   # the holdout: never tune on it
 
 Items are fed in publication order, as they would arrive. A pair of items is "together" when
 they share a story; the labels (``group``) say which pairs report the same event
@@ -130,6 +131,7 @@ def main() -> None:
         help="time adding the items to N open stories (default: 100 and 100000)",
     )
     args = parser.parse_args()
+    args.file = args.file.resolve()
     items = load(args.file)
     clusterer = Clusterer()
     clusterer.add(ClusterItem("warm-up", "warm-up", "", when("2000-01-01T00:00:00Z"), "x"))
@@ -140,7 +142,7 @@ def main() -> None:
     precision, recall, f1, truth, predicted = prf(want, got)
     groups = len(set(want.values()))
     print(
-        f"clustering on {args.file.relative_to(ROOT)}: {len(items)} items, {groups} labelled groups, "
+        f"clustering on {args.file.relative_to(ROOT) if args.file.is_relative_to(ROOT) else args.file}: {len(items)} items, {groups} labelled groups, "
         f"{len(set(got.values()))} stories made"
     )
     print(f"pairwise precision {precision:.2f}  recall {recall:.2f}  F1 {f1:.2f}   (goal F1 >= 0.90)")
