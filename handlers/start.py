@@ -10,6 +10,7 @@ from bot.briefing import region_label
 from bot.i18n import N_
 from bot.render import bold, escape
 from db.queries import chats as chat_queries
+from db.queries import feeds as feed_queries
 from handlers.common import buttons, chat_of, chunked, deps, reply, tr
 
 #: Regions offered as buttons when nothing is followed yet (the bot's core regions).
@@ -42,6 +43,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await chat_of(update, context, reactivate=True)
     _ = tr(chat).gettext
     followed = await deps(context).db.run(chat_queries.most_followed, 6)
+    sources = await deps(context).db.run(feed_queries.count_enabled)
     offer = list(dict.fromkeys([*followed, *CORE_REGIONS]))[:9]
     labels = [
         (region_label(r, chat.language), f"sub:{r.key}")
@@ -52,12 +54,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         [
             bold(_("Briefbot: borders and security, briefly.")),
             escape(
-                _(
-                    "I read ~45 news sources in English and the region's languages, group reports of "
+                tr(chat)
+                .ngettext(
+                    "I read {n} news source in English and the region's languages, group reports of "
                     "the same event into one story, and tell you what is happening in the countries "
                     "you follow: a daily digest at your time, alerts for severe news, and /status "
-                    "whenever you ask."
+                    "whenever you ask.",
+                    "I read {n} news sources in English and the region's languages, group reports of "
+                    "the same event into one story, and tell you what is happening in the countries "
+                    "you follow: a daily digest at your time, alerts for severe news, and /status "
+                    "whenever you ask.",
+                    sources,
                 )
+                .format(n=sources)
             ),
             "",
             escape(_("Pick a region to follow, or type /subscribe lithuania. /help lists everything.")),

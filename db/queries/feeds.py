@@ -216,6 +216,11 @@ def record_plain_fetches(session: Session, intents: Sequence[FeedUpdateIntent]) 
     )
 
 
+def count_enabled(session: Session) -> int:
+    """How many feeds are polled (what /start tells a newcomer)."""
+    return session.scalar(select(func.count(Feed.id)).where(Feed.enabled.is_(True))) or 0
+
+
 def feed_health(session: Session) -> list[FeedHealth]:
     """One row per feed for ``briefbot feeds``, with its stored item count."""
     per_feed = select(Item.feed_id, func.count(Item.id), func.max(Item.published_at)).group_by(Item.feed_id)

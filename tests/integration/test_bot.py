@@ -124,6 +124,9 @@ async def test_start_welcomes_and_offers_regions_and_the_menu_is_set(bot):
     (answer,) = await talk.say(ANN, ANN, "/start")
     message = talk.last(ANN)
     assert "Briefbot" in message["text"] and "/subscribe lithuania" in message["text"]
+    assert "I read 3 news sources" in message["text"]  # the feeds polled, counted
+    await talk.say(BOB, BOB, "/start")
+    assert "Skaitau 3 naujienų šaltinius" in talk.last(BOB)["text"]
     labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
     assert "🇱🇹 Lithuania" in labels and "Baltic states" in labels
     names = [c["command"] for c in fake.commands()]
