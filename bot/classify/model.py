@@ -8,6 +8,8 @@ Payloads registered (what a match is evidence of):
 - ``("topic", topic, strength)``   strength: strong | weak
 - ``("not", topic)``               another sense of a topic word ("bordering on")
 - ``("sev", level, rule, group)``  one term group of a severity rule
+- ``("eased",)``                   things easing (reopened, resumed, lifted) in the title: the rules
+                                   of severity.yaml ``eases`` do not fire
 - ``("ctx", name)``                sport | civil_drone
 - ``("trap_when", code)`` / ``("trap_unless", code)``; ``("honorific",)``; ``("counterpart",)``
 """
@@ -40,6 +42,7 @@ class SeverityRule:
     level: str
     name: str
     groups: int  #: how many term groups must match in one sentence ("any" rules: 1)
+    eased: bool = False  #: does not fire when the title says things ease (severity.yaml `eases`)
 
 
 @dataclass
@@ -188,13 +191,19 @@ def load_model() -> Model:
 
     rules: list[SeverityRule] = []
     severity = _read("severity")
+    eases = {str(name) for name in severity.get("eases") or []}
     for level in ("high", "medium"):
         for rule in severity.get(level) or []:
             index = len(rules)
             term_groups = rule["all"] if "all" in rule else [rule.get("any") or []]
-            rules.append(SeverityRule(level, str(rule.get("rule", f"{level}-{index}")), len(term_groups)))
+            name = str(rule.get("rule", f"{level}-{index}"))
+            rules.append(SeverityRule(level, name, len(term_groups), eased=name in eases))
             for g, terms in enumerate(term_groups):
                 _add_all(lexicon, _items(terms), ("sev", level, index, g), min_stem=COMMON_MIN_STEM)
+    unknown = eases - {r.name for r in rules}
+    if unknown:
+        raise ValueError(f"severity.yaml eases unknown rules: {sorted(unknown)}")
+    _add_all(lexicon, _items(severity.get("eased")), ("eased",), min_stem=COMMON_MIN_STEM)
 
     contexts = _read("contexts")
     for name in ("sport", "entertainment", "civil_drone"):

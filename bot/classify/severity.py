@@ -23,6 +23,10 @@ def score_severity(
 ) -> tuple[Severity, tuple[str, ...]]:
     if not has_topic:
         return Severity.LOW, ()
+    # The title says things ease ("reopens two crossings"): the rules that describe what eased
+    # (a closure, an emergency) count as medium, though the title or body names the closure
+    # (severity.yaml `eases`).
+    eased = [m for m in matches.get("eased", ()) if tokens.sentences[m.start] == 0]
     # (rule, sentence) → group → first match
     seen: dict[tuple[int, int], dict[int, Match]] = defaultdict(dict)
     for m in matches.get("sev", ()):
@@ -35,10 +39,14 @@ def score_severity(
         if len(groups) < rule.groups:
             continue
         rank = Severity(rule.level).rank
+        found = [groups[g] for g in sorted(groups)]
+        if eased and rule.eased:
+            rank, found = min(rank, Severity.MEDIUM.rank), [eased[0], *found]
         if best is None or rank > best[0]:
             best = (rank, rule_index)
-            best_matches = [groups[g] for g in sorted(groups)]
+            best_matches = found
     if best is None:
         return Severity.LOW, ()
-    level = Severity(model.rules[best[1]].level)
-    return level, tuple(dict.fromkeys(tokens.span(m.start, m.end) for m in best_matches))
+    level = next(sev for sev in Severity if sev.rank == best[0])
+    why = [tokens.span(m.start, m.end) for m in best_matches]
+    return level, tuple(dict.fromkeys(why))

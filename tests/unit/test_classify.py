@@ -46,6 +46,43 @@ def test_seed_articles(name):
     assert c.severity is Severity.HIGH
 
 
+@pytest.mark.parametrize(
+    ("title", "summary", "language"),
+    [
+        (
+            "Lithuania reopens two Belarus border crossings after month-long closure",
+            "The Medininkai and Šalčininkai checkpoints were closed a month ago over smuggling balloons.",
+            "en",
+        ),
+        (
+            "Литва вновь открывает пункты пропуска на границе с Беларусью",
+            "Пункты пропуска были закрыты месяц назад.",
+            "ru",
+        ),
+        (
+            "Silenes robežpunkts no trešdienas atkal būs atvērts vieglajām automašīnām",
+            "Robežpunkts tika slēgts 5. martā kontrabandas dēļ.",
+            "lv",
+        ),
+    ],
+)
+def test_a_reopening_is_news_not_an_alarm(title, summary, language):
+    """The closure it recaps would make it high (severity.yaml `eases`); alerts go out at high."""
+    c = classify(title, summary, language)
+    assert "border" in topics(c)
+    assert c.severity is Severity.MEDIUM
+    assert c.severity_evidence[0] in title  # the easing word first: why it is not high
+    closing = classify(summary, "", language)  # the closure itself still is
+    assert closing.severity is Severity.HIGH
+
+
+def test_an_alarm_in_a_reopening_title_stays_high():
+    c = classify(
+        "Poland reopens Dorohusk crossing as Russian drone strike kills two near the border", "", "en"
+    )
+    assert c.severity is Severity.HIGH
+
+
 def test_every_tag_carries_evidence_as_written():
     text = "Литва закрывает два пункта пропуска на границе с Беларусью"
     c = classify(text, "", "ru")
