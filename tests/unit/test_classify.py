@@ -83,6 +83,17 @@ def test_an_alarm_in_a_reopening_title_stays_high():
     assert c.severity is Severity.HIGH
 
 
+def test_buying_air_to_ground_missiles_is_not_a_missile_falling():
+    # Finnish "maahan" is "to the ground" and "into the country": "ilmasta maahan -ohjuksia" are
+    # air-to-ground missiles, not a missile that came down ("syöksyi maahan" still is, by "syöksyi").
+    c = classify(
+        "Suomi ostaa Yhdysvalloista lisää ohjuksia F-35-hävittäjiin",
+        "Suomi hankkii Yhdysvalloista ilmasta maahan -ohjuksia F-35-hävittäjiinsä noin 300 miljoonalla eurolla.",
+        "fi",
+    )
+    assert c.severity is not Severity.HIGH
+
+
 def test_every_tag_carries_evidence_as_written():
     text = "Литва закрывает два пункта пропуска на границе с Беларусью"
     c = classify(text, "", "ru")
