@@ -343,3 +343,45 @@ async def test_poll_due_only_fetches_due_feeds(database, feed_server, make_polle
     assert (await poller.poll_due()).outcomes == ()
     clock.advance(seconds=400)  # past the 300 s interval (+10 % jitter at most)
     assert len((await poller.poll_due()).outcomes) == 1
+
+
+def test_each_new_item_gets_its_own_tags_and_story(database, clock):
+    """store_entries on both databases (PostgreSQL inserts with unnest and maps ids by GUID):
+    every item's tags, severity and story are its own, whatever order the ids come back in."""
+    from bot.domain import Classification, Entry, RegionRole, RegionTag, Severity
+    from db.queries import items as item_queries
+
+    add_feeds(database, clock, "http://127.0.0.1:9/tags.xml")
+    feed_id = database.call(lambda s: s.scalar(select(Feed.id)))
+    codes = ["LT", "LV", "EE", "PL", "FI", "UA", "MD"]
+    entries = [
+        Entry(f"g{i}", f"https://x.test/{i}", f"Title {i}", "", clock.now(), None, f"h{i}")
+        for i in range(len(codes))
+    ]
+    tags = {
+        e.guid: Classification(
+            "en",
+            (RegionTag(code, RegionRole.ABOUT, 0.5, (code,)),),
+            (),
+            Severity.HIGH if i % 2 else Severity.LOW,
+        )
+        for i, (e, code) in enumerate(zip(entries, codes, strict=True))
+    }
+    new_ids, updated = database.call(
+        item_queries.store_entries,
+        feed_id,
+        "en",
+        entries,
+        clock.now(),
+        tags,
+        lambda fresh: {e.guid: None for e in fresh},
+    )
+    assert (len(new_ids), updated) == (len(codes), 0)
+    rows = database.call(
+        lambda s: s.execute(
+            select(Item.guid, Item.severity, ItemTag.value).join(ItemTag).order_by(Item.guid)
+        ).all()
+    )
+    assert [(g, sev, v) for g, sev, v in rows] == [
+        (f"g{i}", "high" if i % 2 else "low", code) for i, code in enumerate(codes)
+    ]
