@@ -345,9 +345,9 @@ async def test_poll_due_only_fetches_due_feeds(database, feed_server, make_polle
     assert len((await poller.poll_due()).outcomes) == 1
 
 
-def test_each_new_item_gets_its_own_tags_and_story(database, clock):
+def test_each_new_item_gets_its_own_tags_and_severity(database, clock):
     """store_entries on both databases (PostgreSQL inserts with unnest and maps ids by GUID):
-    every item's tags, severity and story are its own, whatever order the ids come back in."""
+    every item's tags and severity are its own, whatever order the ids come back in."""
     from bot.domain import Classification, Entry, RegionRole, RegionTag, Severity
     from db.queries import items as item_queries
 
