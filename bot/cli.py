@@ -129,6 +129,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(env_file=args.env_file)
 
 
+#: Commands that print an answer: they log warnings and errors only, unless LOG_LEVEL is set.
+QUIET_COMMANDS = ("status", "digest", "feeds")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -146,7 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.token)
+    level = settings.log_level
+    if args.command in QUIET_COMMANDS and "log_level" not in settings.model_fields_set:
+        level = "WARNING"  # an answer in the terminal, not the migration and database lines above it
+    setup_logging(level, settings.token)
     try:
         return _dispatch(args, settings)
     except FeedListError as exc:

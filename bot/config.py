@@ -17,7 +17,7 @@ a log line or an error message.
 | BRIEFBOT_WEBHOOK_SECRET | secret Telegram sends with every webhook call   | derived from the token           |
 | PORT                    | port the webhook server listens on              | 8080                             |
 | BRIEFBOT_RETENTION_DAYS | items and stories older than this are deleted   | 180                              |
-| LOG_LEVEL               | DEBUG, INFO, WARNING, ERROR                     | INFO                             |
+| LOG_LEVEL               | DEBUG, INFO, WARNING, ERROR                     | INFO (status, digest, feeds: WARNING) |
 """
 
 from __future__ import annotations

@@ -79,6 +79,13 @@ def test_status_prints_the_story_once_with_its_sources(polled, tmp_path):
     assert "border" in out and "Europe/Vilnius" in out
 
 
+def test_status_answers_without_log_lines_unless_asked(polled, tmp_path):
+    quiet = briefbot("status", "lithuania", cwd=tmp_path, env=polled)
+    assert quiet.returncode == 0 and quiet.stderr == ""  # no migration or database lines around the answer
+    chatty = briefbot("status", "lithuania", cwd=tmp_path, env={**polled, "LOG_LEVEL": "INFO"})
+    assert "db.ready" in chatty.stderr and chatty.stdout == quiet.stdout
+
+
 def test_status_accepts_every_name_form_and_groups(polled, tmp_path):
     for name in ("LT", "Lietuva", "Литва", "baltics"):
         result = briefbot("status", name, "--json", cwd=tmp_path, env=polled)
