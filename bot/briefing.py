@@ -115,10 +115,23 @@ class StoryLine:
     titles: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def title_for(self, language: str | None) -> tuple[str, str | None]:
-        """The title and link to show a reader of ``language``: theirs, else the English one."""
-        if language and language in self.titles:
-            return self.titles[language]
+        """The title and link to show a reader of ``language``: theirs, else the nearest one the
+        story has (``TITLE_FALLBACK``), else the story's own title."""
+        for lang in TITLE_FALLBACK.get(language or "en", (language,)):
+            if lang in self.titles:
+                return self.titles[lang]
         return self.title, self.url
+
+
+#: Which report's title a reader gets when none is in their language, nearest first. An English
+#: reader gets a Latin-script title before a Cyrillic one (names stay recognisable and
+#: searchable); a Russian reader a Ukrainian or Belarusian one before English; a Lithuanian
+#: reader English, then Russian.
+TITLE_FALLBACK: dict[str, tuple[str, ...]] = {
+    "en": ("en", "pl", "lt", "lv", "et", "fi"),
+    "lt": ("lt", "en", "ru"),
+    "ru": ("ru", "uk", "be", "en"),
+}
 
 
 @dataclass(frozen=True, slots=True)

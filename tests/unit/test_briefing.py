@@ -227,3 +227,18 @@ def test_composer_html_that_fits_is_sent_as_it_is():
     assert split_message(html, check=False) == [html] == split_message(html)
     long = "\n".join(f"<b>{i}</b> " + "x" * 90 for i in range(100))
     assert split_message(long, check=False) == split_message(long) and len(split_message(long)) == 3
+
+
+def test_a_reader_gets_the_nearest_title_the_story_has():
+    from dataclasses import replace
+
+    be = ("Латвія зноў адкрывае «Сілене»", "https://belsat.test/1")
+    lv = ("Silenes robežpunkts atkal būs atvērts", "https://delfi.test/1")
+    uk = ("Латвія знову відкриває пункт пропуску «Сілене»", "https://suspilne.test/1")
+    story = replace(line(1, be[0]), url=be[1], titles={"be": be, "lv": lv})
+    assert story.title_for("en") == lv  # Latin script before Cyrillic
+    assert story.title_for("ru") == be  # Belarusian before Latvian
+    assert story.title_for("lt") == be  # nothing nearer: the story's own title
+    assert replace(story, titles={"be": be, "lv": lv, "uk": uk}).title_for("ru") == uk
+    english = ("Latvia reopens Silene crossing", "https://lsm.test/1")
+    assert replace(story, titles={"be": be, "en": english}).title_for("lt") == english
