@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import Classification, Entry
 from db.models import Item, ItemTag
+from db.queries import bulk
 
 #: Rows per INSERT statement: well under SQLite's 32,766 bound-parameter limit.
 INSERT_BATCH = 500
@@ -139,7 +139,7 @@ def store_entries(
     return sorted(new_ids), updated
 
 
-#: Item columns written on insert, with their PostgreSQL array types (``_insert_items``).
+#: Item columns written on insert, with their PostgreSQL types (db/queries/bulk.py).
 _ITEM_COLUMNS = (
     ("feed_id", "integer"),
     ("guid", "text"),
@@ -155,58 +155,30 @@ _ITEM_COLUMNS = (
     ("story_id", "integer"),
     ("classified_at", "timestamptz"),
 )
+_TAG_COLUMNS = (
+    ("item_id", "integer"),
+    ("kind", "text"),
+    ("value", "text"),
+    ("role", "text"),
+    ("score", "float8"),
+    ("evidence", "json"),
+)
 
 
 def _insert_items(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert one feed's new items; their ids, in order. On PostgreSQL one short statement with
-    a column array each (``INSERT … SELECT FROM unnest(…)``): a multi-row VALUES of 50 items is
-    650 parameters that the driver and the server parse again for every feed (ingest on
-    PostgreSQL spent a third of its storing time there; benchmarks/README.md)."""
-    if not rows or session.get_bind().dialect.name != "postgresql":
+    """Insert one feed's new items; their ids, in order (on PostgreSQL through ``unnest``)."""
+    if not rows or not bulk.is_postgresql(session):
         return _insert(session, Item.__table__, rows, returning=Item.id)
-    for row in rows:
-        for column in ("published_at", "fetched_at", "classified_at"):
-            if row[column] is not None and row[column].tzinfo is None:
-                raise ValueError(f"naive datetime in {column}: Briefbot stores timezone-aware UTC only")
-    names = ", ".join(name for name, _ in _ITEM_COLUMNS)
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in _ITEM_COLUMNS)
-    driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO items ({names}) SELECT * FROM unnest({arrays}) RETURNING id, guid",
-            [[row[name] for row in rows] for name, _ in _ITEM_COLUMNS],
-        )
-        ids = {guid: item_id for item_id, guid in cursor.fetchall()}
+    ids = bulk.insert_returning(session, "items", _ITEM_COLUMNS, rows, key="guid")
     return [ids[row["guid"]] for row in rows]  # GUIDs are unique within one feed's new items
 
 
-_TAG_COLUMNS = ("item_id", "kind", "value", "role", "score", "evidence")
-
-
 def _insert_tags(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Tags are ~7 rows per item: on PostgreSQL they go in with COPY, in the same transaction
-    (a multi-row INSERT of that size is re-parsed by the server every time; benchmarks/README.md)."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
+    """Tags are ~7 rows per item: on PostgreSQL they go in with COPY."""
+    if bulk.is_postgresql(session):
+        bulk.copy_rows(session, "item_tags", _TAG_COLUMNS, rows)
+    elif rows:
         _insert(session, ItemTag.__table__, rows)
-        return
-    driver = session.connection().connection.driver_connection
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY item_tags ({', '.join(_TAG_COLUMNS)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(
-                (
-                    row["item_id"],
-                    row["kind"],
-                    row["value"],
-                    row["role"],
-                    row["score"],
-                    json.dumps(row["evidence"]),
-                )
-            )
 
 
 def count_items(session: Session, feed_id: int | None = None) -> int:
