@@ -126,7 +126,7 @@ class Call:
 
     method: str
     params: JSON
-    time: float
+    time: float  #: when it reached the server (wall clock)
     ok: bool = True
     result: Any = None
     error_code: int | None = None
@@ -221,6 +221,13 @@ class _Handler(BaseHTTPRequestHandler):
         # Headers and body are separate writes: without this, Nagle + delayed ACK cost ~40 ms a call.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def parse_request(self) -> bool:
+        # When the request arrived (its first line was read), not when this thread got round to
+        # it: Telegram counts calls as they reach it, and the rate limit must too (threads of
+        # other connections may hold the GIL for a while first).
+        self.arrived = (time.time(), time.monotonic())
+        return super().parse_request()
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -250,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError, ApiError) as exc:
             status, payload = 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}
         else:
-            status, payload = self.server.fake._dispatch(split.path, params, files)
+            status, payload = self.server.fake._dispatch(split.path, params, files, self.arrived)
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -641,7 +648,11 @@ class FakeTelegram:
 
     # --- dispatch ------------------------------------------------------------------------------------
 
-    def _dispatch(self, path: str, params: JSON, files: dict[str, bytes]) -> tuple[int, JSON]:
+    def _dispatch(
+        self, path: str, params: JSON, files: dict[str, bytes], arrived: tuple[float, float] | None = None
+    ) -> tuple[int, JSON]:
+        """Answer one call; ``arrived`` is (wall, monotonic) time it reached the server."""
+        wall, mono = arrived or (time.time(), time.monotonic())
         match = re.fullmatch(r"/bot([^/]*)/([A-Za-z]+)", path)
         if match is None:
             return 404, ApiError(404, "Not Found").payload()
@@ -651,16 +662,16 @@ class FakeTelegram:
         handler = self._handlers.get(method.lower())
         try:
             with self._cond:
-                self._check_faults(method)
+                self._check_faults(method, mono)
             if handler is None:
                 raise ApiError(404, "Not Found")
             result = handler(params, files)
         except ApiError as exc:
             self._record(
-                Call(method, params, time.time(), False, None, exc.error_code, exc.description, files)
+                Call(method, params, wall, False, None, exc.error_code, exc.description, files)
             )
             return exc.error_code, exc.payload()
-        self._record(Call(method, params, time.time(), True, copy.deepcopy(result), files=files))
+        self._record(Call(method, params, wall, True, copy.deepcopy(result), files=files))
         return 200, {"ok": True, "result": result}
 
     def _record(self, call: Call) -> None:
@@ -668,7 +679,7 @@ class FakeTelegram:
             self.calls.append(call)
             self._cond.notify_all()
 
-    def _check_faults(self, method: str) -> None:
+    def _check_faults(self, method: str, now: float) -> None:
         faults = self._faults.get(method.lower())
         if faults:
             fault = faults[0]
@@ -678,9 +689,8 @@ class FakeTelegram:
             params = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
             raise ApiError(fault.error_code, fault.description, params)
         if self._rate_per_second is not None and method.lower() != "getupdates":
-            now = time.monotonic()
-            self._rate_times[:] = [t for t in self._rate_times if now - t < 1.0]
-            if len(self._rate_times) >= self._rate_per_second:
+            self._rate_times[:] = [t for t in self._rate_times if now - t < 2.0]
+            if sum(1 for t in self._rate_times if now - 1.0 < t <= now) >= self._rate_per_second:
                 raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
             self._rate_times.append(now)
 
