@@ -667,9 +667,7 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found")
             result = handler(params, files)
         except ApiError as exc:
-            self._record(
-                Call(method, params, wall, False, None, exc.error_code, exc.description, files)
-            )
+            self._record(Call(method, params, wall, False, None, exc.error_code, exc.description, files))
             return exc.error_code, exc.payload()
         self._record(Call(method, params, wall, True, copy.deepcopy(result), files=files))
         return 200, {"ok": True, "result": result}
