@@ -189,7 +189,7 @@ def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         TELEGRAM_API_BASE_URL=fake.base_url,
         BRIEFBOT_POLL_INTERVAL=str(args.poll_interval),
         BRIEFBOT_FEEDS=str(feeds_yaml),
-        BRIEFBOT_LOG_LEVEL="INFO",
+        LOG_LEVEL="INFO",
     )
     out: list[str] = []
     err: list[str] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -32,72 +33,100 @@ TICK_SECONDS = 15  # how late a due feed may be picked up; cheap: one indexed qu
 POLL_JOB_ID = "poll-due-feeds"
 
 
-class PollJob:
-    """The scheduled job: one poll of the due feeds, never two at once, stoppable mid-way."""
+class _SingleRun:
+    """A scheduled job that never runs twice at once and can be stopped mid-way; a database
+    that is down or refusing skips the tick (the next one tries again)."""
 
-    def __init__(self, poller: Poller) -> None:
-        self.poller = poller
+    skipped = "job.skipped"  #: the log event of a skipped tick
+
+    def __init__(self) -> None:
         self._running: asyncio.Task[object] | None = None
+
+    async def _work(self) -> None:
+        raise NotImplementedError
 
     async def run(self) -> None:
         self._running = asyncio.current_task()
         try:
-            await self.poller.poll_due()
+            await self._work()
         except StorageError as exc:
-            # The database is down or refusing: skip this tick, the next one tries again.
-            log.error("poll.skipped reason=%s", exc)
+            log.error("%s reason=%s", self.skipped, exc)
         finally:
             self._running = None
 
     async def stop(self) -> None:
-        """Cancel a poll in progress. What was stored stays; what was not is fetched again."""
+        """Cancel the run in progress."""
         task = self._running
         if task is not None and not task.done():
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+
+
+class PollJob(_SingleRun):
+    """One poll of the due feeds. Stopped mid-way, what was stored stays and what was not is
+    fetched again."""
+
+    skipped = "poll.skipped"
+
+    def __init__(self, poller: Poller) -> None:
+        super().__init__()
+        self.poller = poller
+
+    async def _work(self) -> None:
+        await self.poller.poll_due()
 
 
 DELIVERY_SECONDS = 10  # digests are due on the minute; alerts go out within a poll + this
 DELIVERY_JOB_ID = "deliver"
 
 
-class DeliveryJob:
-    """The scheduled sending: plan digests and alerts that are due, send them, never two at once."""
+class DeliveryJob(_SingleRun):
+    """Plan digests and alerts that are due and send them. Stopped mid-way, a delivery claimed
+    but not marked is sent again after its lease (at most that one message twice)."""
+
+    skipped = "delivery.skipped"
 
     def __init__(self, deliverer: Deliverer) -> None:
+        super().__init__()
         self.deliverer = deliverer
-        self._running: asyncio.Task[object] | None = None
 
-    async def run(self) -> None:
-        self._running = asyncio.current_task()
-        try:
-            await self.deliverer.tick()
-        except StorageError as exc:
-            log.error("delivery.skipped reason=%s", exc)
-        finally:
-            self._running = None
-
-    async def stop(self) -> None:
-        """Cancel sending in progress: a delivery claimed but not marked is sent again after its
-        lease (at most that one message twice)."""
-        task = self._running
-        if task is not None and not task.done():
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+    async def _work(self) -> None:
+        await self.deliverer.tick()
 
 
-def add_delivery(scheduler: AsyncIOScheduler, job: DeliveryJob) -> None:
+def _every(
+    scheduler: AsyncIOScheduler,
+    run: Callable[[], Awaitable[None]],
+    interval: timedelta,
+    job_id: str,
+    name: str,
+    first: datetime | None = None,
+) -> None:
+    """Add ``run`` (a coroutine function: APScheduler awaits it on the event loop) every
+    ``interval``: never two at once (a slow run is not overlapped by the next tick), missed
+    ticks coalesced into one, and none dropped for being late."""
     scheduler.add_job(
-        job.run,
-        IntervalTrigger(seconds=DELIVERY_SECONDS, timezone=UTC),
-        id=DELIVERY_JOB_ID,
-        name="send due digests and alerts",
-        next_run_time=datetime.now(UTC),
+        run,
+        IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
+        id=job_id,
+        name=name,
+        # None would add the job paused: without ``first`` the trigger decides (an interval on)
+        **({"next_run_time": first} if first is not None else {}),
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,
+    )
+
+
+def add_delivery(scheduler: AsyncIOScheduler, job: DeliveryJob) -> None:
+    _every(
+        scheduler,
+        job.run,
+        timedelta(seconds=DELIVERY_SECONDS),
+        DELIVERY_JOB_ID,
+        "send due digests and alerts",
+        first=datetime.now(UTC),
     )
 
 
@@ -121,15 +150,13 @@ class HousekeepingJob:
 
 
 def add_housekeeping(scheduler: AsyncIOScheduler, job: HousekeepingJob) -> None:
-    scheduler.add_job(
+    _every(
+        scheduler,
         job.run,
-        IntervalTrigger(hours=1, timezone=UTC),
-        id=HOUSEKEEPING_JOB_ID,
-        name="prune old items, stories and deliveries",
-        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
+        timedelta(hours=1),
+        HOUSEKEEPING_JOB_ID,
+        "prune old items, stories and deliveries",
+        first=datetime.now(UTC) + timedelta(minutes=1),
     )
 
 
@@ -145,25 +172,14 @@ def build_scheduler(job: PollJob | None, poll_interval: int) -> AsyncIOScheduler
     """The scheduler, with the polling job unless ``job`` is None (``--role bot``), and the
     hourly heap settling (bot/heap.py) in every role."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
+    _every(
+        scheduler,
         settle_heap,
-        IntervalTrigger(hours=1, timezone=UTC),
-        id=HEAP_JOB_ID,
-        name="settle the heap (short garbage-collection pauses)",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
+        timedelta(hours=1),
+        HEAP_JOB_ID,
+        "settle the heap (short garbage-collection pauses)",
     )
-    if job is None:
-        return scheduler
-    scheduler.add_job(
-        job.run,  # a bound coroutine function: APScheduler awaits it on the event loop
-        IntervalTrigger(seconds=min(TICK_SECONDS, poll_interval), timezone=UTC),
-        id=POLL_JOB_ID,
-        name="poll due feeds",
-        next_run_time=datetime.now(UTC),  # start at once
-        max_instances=1,  # a slow cycle is never overlapped by the next tick
-        coalesce=True,
-        misfire_grace_time=None,
-    )
+    if job is not None:
+        interval = timedelta(seconds=min(TICK_SECONDS, poll_interval))
+        _every(scheduler, job.run, interval, POLL_JOB_ID, "poll due feeds", first=datetime.now(UTC))
     return scheduler

@@ -963,16 +963,21 @@ class FakeTelegram:
             self._commands.pop(self._scope_key(params.get("scope"), params.get("language_code")), None)
         return True
 
+    def _text(self, params: JSON) -> tuple[str, str]:
+        """A message's ``text`` as sent and as shown, refused when empty either way."""
+        raw = params.get("text")
+        if raw is None or not str(raw).strip():
+            raise _bad("message text is empty")
+        visible = self._visible(raw, params.get("parse_mode"), caption=False)
+        if not visible.strip():
+            raise _bad("message text is empty")
+        return raw, visible
+
     def _m_sendMessage(self, params: JSON, files: dict[str, bytes]) -> JSON:
         with self._cond:
             chat = self._chat_for_send(params)
             thread_id = self._check_thread(chat, params)
-            raw = params.get("text")
-            if raw is None or not str(raw).strip():
-                raise _bad("message text is empty")
-            visible = self._visible(raw, params.get("parse_mode"), caption=False)
-            if not visible.strip():
-                raise _bad("message text is empty")
+            raw, visible = self._text(params)
             markup = self._check_markup(params.get("reply_markup"))
             message = self._new_message(chat, params, markup, thread_id)
             message["text"] = visible
@@ -1025,12 +1030,7 @@ class FakeTelegram:
     def _m_editMessageText(self, params: JSON, files: dict[str, bytes]) -> JSON:
         with self._cond:
             chat, stored = self._message_to_edit(params)
-            raw = params.get("text")
-            if raw is None or not str(raw).strip():
-                raise _bad("message text is empty")
-            visible = self._visible(raw, params.get("parse_mode"), caption=False)
-            if not visible.strip():
-                raise _bad("message text is empty")
+            raw, visible = self._text(params)
             markup = self._check_markup(params.get("reply_markup"))
             message = stored["message"]
             if "text" not in message:

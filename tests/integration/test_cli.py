@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 
 from db.models import Feed, Item
+from tests.integration.processes import briefbot_run
 
 
 def briefbot(
@@ -129,14 +130,7 @@ def test_unreachable_database_is_one_clear_line(tmp_path, farm):
 def test_run_without_token_polls_and_says_how_to_add_one(farm, tmp_path):
     url = f"sqlite:///{tmp_path / 'run.db'}"
     env = base_env(DATABASE_URL=url, BRIEFBOT_POLL_INTERVAL="60")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = briefbot_run(tmp_path, env)
     try:
         deadline = time.monotonic() + 60
         stored = 0

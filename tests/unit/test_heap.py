@@ -42,6 +42,11 @@ async def test_every_role_settles_the_heap_hourly():
     scheduler = build_scheduler(None, 30)  # --role bot: no polling job
     job = scheduler.get_job(HEAP_JOB_ID)
     assert job is not None and job.trigger.interval == timedelta(hours=1)
+    scheduler.start()
+    try:
+        assert scheduler.get_job(HEAP_JOB_ID).next_run_time is not None  # scheduled, not paused
+    finally:
+        scheduler.shutdown(wait=False)
     gc.unfreeze()
     await job.func()  # on the event loop, not in APScheduler's threads
     assert gc.get_freeze_count() > 0
