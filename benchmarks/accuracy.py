@@ -1,13 +1,16 @@
-"""Classifier accuracy on the labelled sets, beside a naive keyword baseline.
+"""Classifier accuracy on labelled real reports, beside a naive keyword baseline.
 
-    python benchmarks/accuracy.py                      # tests/data/labelled.jsonl (dev)
-    python benchmarks/accuracy.py --set holdout        # tests/data/holdout.jsonl (never tuned on)
-    python benchmarks/accuracy.py --errors             # also list every disagreement
+    python benchmarks/accuracy.py                      # tests/data/real_dev.jsonl (dev: tuned on)
+    python benchmarks/accuracy.py --set holdout        # tests/data/real_holdout.jsonl (never read)
+    python benchmarks/accuracy.py --set invented       # tests/data/labelled.jsonl (old invented items)
+    python benchmarks/accuracy.py --file F.jsonl       # any file in the LABELLING.md format
+    python benchmarks/accuracy.py --errors             # also list every disagreement (dev only!)
 
-Metrics (micro-averaged over item × label pairs): regions "about", regions "any" (about or
-mentioned), each topic and all topics, high-severity recall/precision, and the share of
-negative/trap items on which a topic fired (false alarms). The baseline is what keyword-filter
-bots do: literal English country names and topic keywords, every country found counts as "about".
+Metrics, overall and per language (micro-averaged over item × label pairs): regions "about" on
+security items (kind positive), regions "any" (about or mentioned), each topic and all topics,
+severity accuracy, high-severity precision/recall, and the share of negative/trap items on which
+a topic fired ("negatives flagged"). The baseline is what keyword-filter bots do: literal English
+country names and topic keywords, every country found counts as "about".
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ sys.path.insert(0, str(ROOT))
 from bot.classify import classify  # noqa: E402
 
 TOPICS = ("border", "military", "migration", "hybrid", "diplomacy")
-SETS = {"dev": ROOT / "tests/data/labelled.jsonl", "holdout": ROOT / "tests/data/holdout.jsonl"}
+SETS = {
+    "dev": ROOT / "tests/data/real_dev.jsonl",
+    "holdout": ROOT / "tests/data/real_holdout.jsonl",
+    "invented": ROOT / "tests/data/labelled.jsonl",
+    "invented-holdout": ROOT / "tests/data/holdout.jsonl",
+}
 
 BASELINE_TOPICS = {
     "border": ["border", "frontier", "checkpoint"],
@@ -126,11 +134,12 @@ def evaluate(items: list[dict], predict) -> dict[str, Score | float]:  # type: i
     }
     for topic in TOPICS:
         scores[f"topic:{topic}"] = Score()
-    negatives = false_alarms = 0
+    negatives = false_alarms = correct = 0
     for item in items:
         p = predict(item)
         about, mentioned = set(item["about"]), set(item["mentioned"])
-        scores["regions-about"].add(about, p.about)
+        if item.get("kind", "positive") == "positive":
+            scores["regions-about"].add(about, p.about)
         scores["regions-any"].add(about | mentioned, p.any)
         scores["topics-micro"].add(item["topics"], p.topics)
         for topic in TOPICS:
@@ -138,11 +147,13 @@ def evaluate(items: list[dict], predict) -> dict[str, Score | float]:  # type: i
         scores["high-severity"].add(
             {"high"} if item["severity"] == "high" else set(), {"high"} if p.severity == "high" else set()
         )
+        correct += p.severity == item["severity"]
         if item.get("kind") in ("negative", "trap") and not item["topics"]:
             negatives += 1
             false_alarms += bool(p.topics)
     out: dict[str, Score | float] = dict(scores)
-    out["false-alarm-rate"] = false_alarms / negatives if negatives else 0.0
+    out["severity-accuracy"] = correct / len(items) if items else 0.0
+    out["negatives-flagged"] = false_alarms / negatives if negatives else 0.0
     return out
 
 
@@ -166,28 +177,8 @@ def disagreements(items: list[dict]) -> Iterable[str]:
             yield f"{item['id']} [{item['language']}] {item['title'][:70]!r}\n    " + "; ".join(parts)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--set", choices=sorted(SETS), default="dev")
-    parser.add_argument(
-        "--errors", action="store_true", help="list every item where Briefbot disagrees with the label"
-    )
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    items = [
-        json.loads(line) for line in SETS[args.set].read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
-    ours, naive = evaluate(items, briefbot), evaluate(items, baseline)
-    if args.json:
-        print(
-            json.dumps(
-                {name: {"briefbot": _figures(ours[name]), "baseline": _figures(naive[name])} for name in ours}
-            )
-        )
-        return
-    print(f"accuracy on {SETS[args.set].relative_to(ROOT)} ({len(items)} items)")
+def _table(title: str, ours: dict, naive: dict) -> None:
+    print(title)
     print(f"{'metric':<20} {'Briefbot P / R / F1':>22}   {'baseline P / R / F1':>22}")
     for name in ours:
         a, b = ours[name], naive[name]
@@ -197,6 +188,57 @@ def main() -> None:
             )
         else:
             print(f"{name:<20} {a:>22.2f}   {b:>22.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--set", choices=sorted(SETS), default="dev")
+    parser.add_argument("--file", type=Path, help="score this file instead of a named set")
+    parser.add_argument(
+        "--errors", action="store_true", help="list every item where Briefbot disagrees with the label"
+    )
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--brief", action="store_true", help="one line per language, headline figures only")
+    args = parser.parse_args()
+    path = args.file.resolve() if args.file else SETS[args.set]
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    languages = sorted({item["language"] for item in items})
+    groups = {"all": items} | {lang: [i for i in items if i["language"] == lang] for lang in languages}
+    results = {name: (evaluate(group, briefbot), evaluate(group, baseline)) for name, group in groups.items()}
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    group: {
+                        name: {"briefbot": _figures(ours[name]), "baseline": _figures(naive[name])}
+                        for name in ours
+                    }
+                    for group, (ours, naive) in results.items()
+                }
+            )
+        )
+        return
+    try:
+        shown = path.relative_to(ROOT)
+    except ValueError:
+        shown = path
+    ours, naive = results["all"]
+    _table(f"accuracy on {shown} ({len(items)} items)", ours, naive)
+    print()
+    print("per language (Briefbot F1 / baseline F1; severity accuracy; negatives flagged)")
+    print(
+        f"{'lang':<5} {'n':>4} {'about':>11} {'any':>11} {'topics':>11} {'high P/R':>11} {'sev acc':>8} {'neg':>5}"
+    )
+    for lang in languages:
+        a, b = results[lang]
+        print(
+            f"{lang:<5} {len(groups[lang]):>4} {a['regions-about'].f1:5.2f}/{b['regions-about'].f1:4.2f}"
+            f" {a['regions-any'].f1:5.2f}/{b['regions-any'].f1:4.2f} {a['topics-micro'].f1:5.2f}/{b['topics-micro'].f1:4.2f}"
+            f" {a['high-severity'].precision:5.2f}/{a['high-severity'].recall:4.2f} {a['severity-accuracy']:8.2f}"
+            f" {a['negatives-flagged']:5.2f}"
+        )
     if args.errors:
         print()
         for line in disagreements(items):

@@ -169,12 +169,23 @@ class TopicTag:
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    """A security event an item reports (bot/classify/data/events.yaml: the catalogue)."""
+
+    type: str  #: catalogue type: "border_closure", "airspace_violation", …
+    severity: Severity  #: the type's base severity, moved by what the same clause says
+    parties: tuple[str, ...]  #: ISO codes of the states that are parties: where, who, the counterpart
+    evidence: tuple[str, ...]  #: the words of the frame, as written ("closes its border with Belarus")
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
     language: str
     regions: tuple[RegionTag, ...]
     topics: tuple[TopicTag, ...]
     severity: Severity
     severity_evidence: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()  #: what happened and to whom; empty for non-security items
 
     def about(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.regions if r.role is RegionRole.ABOUT)

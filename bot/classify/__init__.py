@@ -13,14 +13,16 @@ Data lives in ``bot/classify/data/*.yaml`` (format: data/SCHEMA.md); numbers in 
 from __future__ import annotations
 
 from bot.classify import thresholds as t
+from bot.classify.events import find_events
 from bot.classify.language import detect_language
 from bot.classify.lexicon import Match
 from bot.classify.model import Model, load_model
+from bot.classify.parties import CIVIL_DRONE_TYPES, event_severity, parties_about, settle, with_event_topics
 from bot.classify.regions import score_regions
 from bot.classify.severity import score_severity
 from bot.classify.text import Tokens, tokenize
 from bot.classify.topics import score_topics, topic_matches
-from bot.domain import Classification, Severity
+from bot.domain import Classification, Event, Severity
 
 __all__ = ["Classifier", "Matches", "classify", "default_classifier"]
 
@@ -46,18 +48,42 @@ class Classifier:
 
     def _classify(self, language: str, tokens: Tokens, matches: Matches) -> Classification:
         contexts = [m.payload[1] for m in matches.get("ctx", ())]
-        topical = topic_matches(matches, civil_drone="civil_drone" in contexts)
+        civil_drone = "civil_drone" in contexts
+        topical = topic_matches(matches, civil_drone=civil_drone)
+        regions = score_regions(self.model, tokens, matches, language)
+        named = {r.code for r in regions}
+        home = self.model.home_regions.get(language)
+        found = find_events(
+            tokens,
+            language,
+            [m for m in matches.get("region", ()) if m.payload[1] in named],
+            home=home,
+        )
+        if civil_drone:  # farm, delivery and wedding drones are not incursions
+            found = tuple((s, e) for s, e in found if e.type not in CIVIL_DRONE_TYPES)
         strong = sum(1 for m in topical if m.payload[2] == "strong")
         leisure = contexts.count("sport") + contexts.count("entertainment")
-        if leisure >= t.SPORT_MIN and strong < t.SECURITY_OVERRIDE:
+        headline_event = any(sentence <= 1 for sentence, _ in found)
+        if leisure >= t.SPORT_MIN and strong < t.SECURITY_OVERRIDE and not headline_event:
             # Sport or entertainment, not security: "Lithuania beat Belarus", "a spy thriller set
-            # in Riga" tag nothing (issue 4, traps; tests/data/LABELLING.md).
+            # in Riga" tag nothing (tests/data/LABELLING.md, traps).
             return Classification(language=language, regions=(), topics=(), severity=Severity.LOW)
-        regions = score_regions(self.model, tokens, matches, language)
         topics = score_topics(self.model, tokens, topical)
         severity, why = score_severity(self.model, tokens, matches, has_topic=bool(topics))
+        events: tuple[Event, ...] = ()
+        if found:
+            found = settle(found)
+            events = tuple(event for _, event in found)
+            regions = parties_about(regions, found, language)
+            topics = with_event_topics(topics, found)
+            severity, why = event_severity(severity, why, found)
         return Classification(
-            language=language, regions=regions, topics=topics, severity=severity, severity_evidence=why
+            language=language,
+            regions=regions,
+            topics=topics,
+            severity=severity,
+            severity_evidence=why,
+            events=events,
         )
 
 

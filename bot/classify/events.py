@@ -1,0 +1,353 @@
+"""Security events: an action bound to its object and its parties, in one sentence. Pure.
+
+    frames    = every type's word groups found together in one sentence   data/events.yaml
+    modifiers = negation right before the action; denial, hedging, the past, escalation in the
+                clause; easing (reopens) turns a closure into a reopening
+    parties   = the countries named in the frame's clauses (where, who, the counterpart), the
+                item's home country when the action has no actor before it ("Vyriausybė uždaro
+                sieną su Baltarusija" → LT, BY)
+
+Words are matched per language, by prefix or exactly (events.yaml says why), on the folded
+tokens the classifier already made. Country names come from the classifier's one lexicon pass.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from bot.classify.lexicon import Match
+from bot.classify.model import DATA, _WordLoader
+from bot.classify.text import _TOKEN, Tokens, fold
+from bot.domain import Event, Severity
+
+#: Shortest prefix a `word*` pattern may have: shorter ones match half the dictionary.
+MIN_PREFIX = 3
+#: Evidence longer than this many tokens is cut to the frame's words.
+MAX_EVIDENCE_TOKENS = 12
+#: How many tokens before the action a negation counts ("did not violate", "не нарушали").
+NEGATION_REACH = 3
+#: At most this many parties per event (LABELLING.md: usually 1–3).
+MAX_PARTIES = 3
+#: How many tokens before a frame word a hedge counts ("suspected of violating", "may close").
+HEDGE_REACH = 4
+MODIFIERS = ("other_sense", "negation", "denial", "hedge", "past", "escalation", "clause")
+_CLAUSE_PUNCTUATION = (";", " — ", " – ", "(", ": ")
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    group: str  #: the word group ("close", "border", or a modifier name)
+    words: tuple[tuple[str, bool], ...]  #: (script-tagged fold, is prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    groups: tuple[str, ...]
+    min_parties: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    name: str
+    topics: tuple[str, ...]
+    severity: Severity
+    frames: tuple[Frame, ...]
+    eased_to: str | None = None  #: the type this becomes when the sentence says things ease
+    escalates: bool = False  #: an escalation word in the clause makes it high
+    attributed: bool = False  #: its base severity needs two parties (whose drone, over whom)
+
+
+class _Index:
+    """Patterns of one language: exact first words and prefix first words, with a per-word cache."""
+
+    def __init__(self, patterns: Iterable[_Pattern]) -> None:
+        self.exact: dict[str, list[_Pattern]] = {}
+        self.prefix: dict[str, list[_Pattern]] = {}
+        for p in patterns:
+            word, is_prefix = p.words[0]
+            (self.prefix if is_prefix else self.exact).setdefault(word, []).append(p)
+        self.lengths = sorted({len(w) for w in self.prefix})
+        self._cache: dict[str, tuple[_Pattern, ...]] = {}
+
+    def starting(self, word: str) -> tuple[_Pattern, ...]:
+        found = self._cache.get(word)
+        if found is None:
+            out = list(self.exact.get(word, ()))
+            for length in self.lengths:
+                if length > len(word):
+                    break
+                out.extend(self.prefix.get(word[:length], ()))
+            found = tuple(out)
+            if len(self._cache) < 200_000:
+                self._cache[word] = found
+        return found
+
+
+def _fits(word: str, pattern: tuple[str, bool]) -> bool:
+    text, is_prefix = pattern
+    return word.startswith(text) if is_prefix else word == text
+
+
+def _compile(group: str, text: str) -> _Pattern | None:
+    words: list[tuple[str, bool]] = []
+    for raw in text.split():
+        star = raw.endswith("*")
+        pieces = _TOKEN.findall(raw)
+        for j, piece in enumerate(pieces):
+            script = "c:" if "\u0400" <= piece[0] <= "\u052f" else "l:"
+            is_prefix = star and j == len(pieces) - 1
+            folded = fold(piece)
+            if is_prefix and len(folded) < MIN_PREFIX:
+                is_prefix = False
+            words.append((script + folded, is_prefix))
+    return _Pattern(group, tuple(words)) if words else None
+
+
+@dataclass
+class EventModel:
+    types: dict[str, EventType]
+    indexes: dict[str, _Index]  #: language → patterns of every word group and modifier
+
+
+@functools.cache
+def load_events() -> EventModel:
+    data = yaml.load((DATA / "events.yaml").read_text(encoding="utf-8"), Loader=_WordLoader)  # noqa: S506
+    by_language: dict[str, list[_Pattern]] = {}
+    for section in ("words", "modifiers"):
+        for group, languages in (data.get(section) or {}).items():
+            for language, forms in (languages or {}).items():
+                for form in forms or ():
+                    pattern = _compile(str(group), str(form))
+                    if pattern:
+                        by_language.setdefault(str(language), []).append(pattern)
+    types: dict[str, EventType] = {}
+    words = set(data.get("words") or {})
+    for name, spec in (data.get("types") or {}).items():
+        frames = []
+        for frame in spec.get("frames") or ():
+            if isinstance(frame, Mapping):
+                groups, minimum = tuple(frame["words"]), int(frame.get("min_parties", 0))
+            else:
+                groups, minimum = tuple(frame), 0
+            unknown = set(groups) - words
+            if unknown:
+                raise ValueError(f"events.yaml: {name} uses unknown word groups {sorted(unknown)}")
+            frames.append(Frame(groups, minimum))
+        types[str(name)] = EventType(
+            name=str(name),
+            topics=tuple(spec.get("topics") or ()),
+            severity=Severity(spec.get("severity", "low")),
+            frames=tuple(frames),
+            eased_to=spec.get("eased_to"),
+            escalates=bool(spec.get("escalates")),
+            attributed=bool(spec.get("attributed")),
+        )
+    return EventModel(types, {lang: _Index(patterns) for lang, patterns in by_language.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    group: str
+    start: int
+    end: int
+
+
+def _hits(index: _Index, tokens: Tokens) -> list[_Hit]:
+    words, sentences = tokens.words, tokens.sentences
+    count = len(words)
+    out: list[_Hit] = []
+    for i, word in enumerate(words):
+        for p in index.starting(word):
+            n = len(p.words)
+            if n > 1:
+                end = i + n
+                if end > count or sentences[end - 1] != sentences[i]:
+                    continue
+                if not all(_fits(words[i + j], p.words[j]) for j in range(1, n)):
+                    continue
+            out.append(_Hit(p.group, i, i + n))
+    return out
+
+
+def _clauses(tokens: Tokens, hits: Sequence[_Hit]) -> list[int]:
+    """A clause number per token: a new clause at every sentence, before a clause word ("as",
+    "after", "на фоне") and after ; — ( or a colon."""
+    starts = {h.start for h in hits if h.group == "clause"}
+    out: list[int] = []
+    clause = 0
+    for i, sentence in enumerate(tokens.sentences):
+        if i:
+            if sentence != tokens.sentences[i - 1] or i in starts:
+                clause += 1
+            else:
+                text = tokens.texts[sentence]
+                gap = text[tokens.ends[i - 1] : tokens.starts[i] + 1]
+                if any(mark in gap for mark in _CLAUSE_PUNCTUATION):
+                    clause += 1
+        out.append(clause)
+    return out
+
+
+def _lower(severity: Severity, floor: Severity = Severity.LOW) -> Severity:
+    rank = max(severity.rank - 1, floor.rank)
+    return next(s for s in Severity if s.rank == rank)
+
+
+def find_events(
+    tokens: Tokens,
+    language: str,
+    region_matches: Sequence[Match],
+    home: str | None = None,
+    model: EventModel | None = None,
+) -> tuple[tuple[int, Event], ...]:
+    """Every catalogue event of the item with the sentence it was first found in (0 = title,
+    1 = lead), in reading order, one per type (its strongest reading)."""
+    model = model or load_events()
+    index = model.indexes.get(language)
+    if index is None or not len(tokens):
+        return ()
+    hits = _hits(index, tokens)
+    other = [(h.start, h.end) for h in hits if h.group == "other_sense"]
+    if other:  # "close to the border": no word of an other-sense phrase is a frame word
+        hits = [h for h in hits if h.group == "other_sense" or not any(s <= h.start < e for s, e in other)]
+    if not hits:
+        return ()
+    clause_of = _clauses(tokens, hits)
+    sentences = tokens.sentences
+    by_sentence: dict[int, dict[str, list[_Hit]]] = {}
+    for h in hits:
+        by_sentence.setdefault(sentences[h.start], {}).setdefault(h.group, []).append(h)
+    countries = sorted(
+        ((m.start, m.payload[1]) for m in region_matches if m.payload[0] == "region"), key=lambda x: x[0]
+    )
+
+    found: list[tuple[int, int, Event]] = []  # (sentence, first token, event)
+    for sentence, groups in sorted(by_sentence.items()):
+        eased = "reopen" in groups
+        typed: dict[str, tuple[int, Event]] = {}
+        for event_type in model.types.values():
+            best: tuple[int, Event] | None = None
+            for frame in event_type.frames:
+                if not all(g in groups for g in frame.groups):
+                    continue
+                anchor = groups[frame.groups[0]][0]
+                chosen = [anchor] + [
+                    min(groups[g], key=lambda h, a=anchor: abs(h.start - a.start)) for g in frame.groups[1:]
+                ]
+                event = _event(
+                    event_type, frame, chosen, groups, clause_of, countries, tokens, home, eased, model
+                )
+                if event is not None and (best is None or event.severity.rank > best[1].severity.rank):
+                    best = (min(h.start for h in chosen), event)
+            if best is not None:
+                typed[best[1].type] = best
+        for start, event in sorted(typed.values(), key=lambda x: x[0]):
+            found.append((sentence, start, event))
+    # One event per type: the first (title, then lead) with its strongest reading.
+    out: dict[str, tuple[int, Event]] = {}
+    for sentence, _start, event in found:
+        seen = out.get(event.type)
+        if seen is None:
+            out[event.type] = (sentence, event)
+        elif event.severity.rank > seen[1].severity.rank:
+            first = seen[1]
+            out[event.type] = (
+                seen[0],
+                Event(event.type, event.severity, first.parties or event.parties, first.evidence),
+            )
+    return tuple(out.values())
+
+
+def _event(
+    event_type: EventType,
+    frame: Frame,
+    chosen: list[_Hit],
+    groups: Mapping[str, list[_Hit]],
+    clause_of: list[int],
+    countries: Sequence[tuple[int, str]],
+    tokens: Tokens,
+    home: str | None,
+    eased: bool,
+    model: EventModel,
+) -> Event | None:
+    first = min(h.start for h in chosen)
+    last = max(h.end for h in chosen)
+    clauses = set(clause_of[first:last])
+    # "did not violate": a negation just before the action word.
+    action = chosen[0]
+    for h in groups.get("negation", ()):
+        if 0 < action.start - h.start <= NEGATION_REACH and clause_of[h.start] in clauses:
+            return None
+
+    def in_clause(group: str) -> bool:
+        return any(clause_of[h.start] in clauses for h in groups.get(group, ()))
+
+    name, severity = event_type.name, event_type.severity
+    if eased and event_type.eased_to and event_type.eased_to in model.types:
+        target = model.types[event_type.eased_to]
+        name, severity = target.name, target.severity
+    if event_type.escalates and in_clause("escalation"):
+        severity = Severity.HIGH
+    if in_clause("denial") or in_clause("past"):
+        severity = _lower(severity)
+    # "suspected of violating", "may close": hedging right before a word of the frame (after
+    # it, "cable damaged, sabotage suspected", it hedges the cause, not the event).
+    frame_starts = [h.start for h in chosen]
+    if any(
+        clause_of[h.start] in clauses and any(0 < s - h.start <= HEDGE_REACH for s in frame_starts)
+        for h in groups.get("hedge", ())
+    ):
+        severity = _lower(severity, floor=Severity.MEDIUM)
+
+    parties: list[str] = []
+    actor_before = False
+    for start, code in countries:
+        if clause_of[start] in clauses and code not in parties:
+            parties.append(code)
+            actor_before = actor_before or start < action.start
+    if home and home not in parties and not actor_before:
+        parties.insert(0, home)
+    if len(parties) < frame.min_parties:
+        return None
+    parties = parties[:MAX_PARTIES]
+    return Event(name, severity, tuple(parties), (_evidence(tokens, chosen, countries, clause_of, clauses),))
+
+
+def _evidence(
+    tokens: Tokens,
+    chosen: Sequence[_Hit],
+    countries: Sequence[tuple[int, str]],
+    clause_of: list[int],
+    clauses: set[int],
+) -> str:
+    """The frame as written, with the countries of its clause next to it ("closes its border
+    with Belarus"); the frame's words alone when that would be long."""
+    first = min(h.start for h in chosen)
+    last = max(h.end for h in chosen)
+    near = [s for s, _ in countries if clause_of[s] in clauses and abs(s - first) <= MAX_EVIDENCE_TOKENS]
+    lo, hi = min([first, *near]), max([last, *(s + 1 for s in near)])
+    if hi - lo <= MAX_EVIDENCE_TOKENS and tokens.sentences[lo] == tokens.sentences[hi - 1]:
+        return tokens.span(lo, hi)
+    if last - first <= MAX_EVIDENCE_TOKENS:
+        return tokens.span(first, last)
+    return " … ".join(tokens.span(h.start, h.end) for h in sorted(chosen, key=lambda h: h.start))
+
+
+def event_topics(events: Iterable[Event], model: EventModel | None = None) -> dict[str, list[Event]]:
+    """Topic → the events that give it."""
+    model = model or load_events()
+    out: dict[str, list[Event]] = {}
+    for event in events:
+        for topic in model.types[event.type].topics:
+            out.setdefault(topic, []).append(event)
+    return out
+
+
+def catalogue() -> dict[str, Any]:
+    """Type → (topics, base severity), for docs and tests."""
+    return {name: (t.topics, t.severity.value) for name, t in load_events().types.items()}

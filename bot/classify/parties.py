@@ -1,0 +1,107 @@
+"""What an item's events make of its regions, topics and severity. Pure.
+
+A region is *about* an item when it is a party to one of its main events — where it happens, who
+acts, the counterpart — and *mentioned* otherwise (tests/data/LABELLING.md section 1). The main
+events are those of the title and the lead; when neither has one, those of the body.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.classify import thresholds as t
+from bot.classify.events import load_events
+from bot.domain import Event, RegionRole, RegionTag, Severity, TopicTag
+
+#: Events that a farm, delivery or wedding drone would otherwise make (contexts.yaml civil_drone).
+CIVIL_DRONE_TYPES = frozenset({"drone_incursion", "drone_debris_found", "shoot_down", "airport_disruption"})
+
+
+def parties_about(
+    regions: Sequence[RegionTag], found: Sequence[tuple[int, Event]], language: str
+) -> tuple[RegionTag, ...]:
+    """The parties of the main events are about; the country the item's words put first (the
+    title's actor) stays about too: an event's clause may name only the counterpart ("the
+    government closed two crossings with Belarus")."""
+    main = [event for sentence, event in found if sentence <= 1]
+    if not main:  # the body's first event sentence
+        first = min(sentence for sentence, _ in found)
+        main = [event for sentence, event in found if sentence == first]
+    counts: Counter[str] = Counter()
+    for rank, event in enumerate(main):
+        for code in event.parties:
+            counts[code] += 1 + (len(main) - rank) / 100  # earlier events first on ties
+    words_about = [r.code for r in regions if r.role is RegionRole.ABOUT]
+    for code in words_about[:1]:
+        counts[code] += 0.5
+    if not counts:
+        return tuple(regions)
+    by_code = {r.code: r for r in regions}
+    about = [code for code, _ in counts.most_common(t.ABOUT_MAX)]
+    out: list[RegionTag] = []
+    for code in about:
+        tag = by_code.get(code)
+        if tag is None:  # the home country, named by no word ("the government closes …")
+            out.append(RegionTag(code, RegionRole.ABOUT, t.HOME_ONLY_SCORE, (f"language:{language}",)))
+        else:
+            out.append(RegionTag(code, RegionRole.ABOUT, tag.score, tag.evidence))
+    for tag in regions:
+        if tag.code not in about:
+            out.append(RegionTag(tag.code, RegionRole.MENTIONED, tag.score, tag.evidence))
+    return tuple(out)
+
+
+def with_event_topics(topics: Sequence[TopicTag], found: Sequence[tuple[int, Event]]) -> tuple[TopicTag, ...]:
+    """The topics the words gave, and every topic of an event of the title or lead; a body
+    event's topics only when the words found the item to be security news (a background
+    clause does not make a weather item diplomacy)."""
+    types = load_events().types
+    out = {tag.topic: tag for tag in topics}
+    headline = any(sentence <= 1 for sentence, _ in found)
+    for sentence, event in found:
+        if sentence > 1 and not (topics or headline):
+            continue
+        for topic in types[event.type].topics:
+            if topic not in out:
+                out[topic] = TopicTag(topic, 0.75, event.evidence)
+    return tuple(sorted(out.values(), key=lambda tag: -tag.score))
+
+
+def settle(found: Sequence[tuple[int, Event]]) -> tuple[tuple[int, Event], ...]:
+    """Item-level rules over the events found sentence by sentence:
+
+    - a title that says a crossing reopens makes any closure of the item background (medium);
+    - a body event is background or detail: at most medium (severity is the event as reported,
+      tests/data/LABELLING.md section 3);
+    - an incursion or shoot-down with fewer than two parties is unattributed: one level lower
+      (a state's drone over another state is an alarm; "a drone was shot down" is news).
+    """
+    types = load_events().types
+    reopened = any(sentence == 0 and e.type == "border_reopening" for sentence, e in found)
+    out = []
+    for sentence, event in found:
+        severity = event.severity
+        spec = types[event.type]
+        if spec.attributed and len(event.parties) < 2:
+            severity = _down(severity)
+        if sentence > 1 or (reopened and event.type == "border_closure"):
+            severity = min(severity, Severity.MEDIUM, key=lambda s: s.rank)
+        out.append((sentence, replace(event, severity=severity)))
+    return tuple(out)
+
+
+def _down(severity: Severity) -> Severity:
+    return next(s for s in Severity if s.rank == max(severity.rank - 1, 0))
+
+
+def event_severity(
+    severity: Severity, why: tuple[str, ...], found: Sequence[tuple[int, Event]]
+) -> tuple[Severity, tuple[str, ...]]:
+    """The highest of the events' severities; the word rules' severity only where no event of
+    the title or lead speaks (the rules read keywords, the events read who did what)."""
+    best = max((e for _, e in found), key=lambda e: e.severity.rank)
+    if best.severity.rank >= severity.rank or any(s <= 1 for s, _ in found):
+        return best.severity, best.evidence
+    return severity, why
