@@ -49,6 +49,7 @@ class _Pattern:
 class Frame:
     groups: tuple[str, ...]
     min_parties: int = 0
+    severity: Severity | None = None  #: this reading's own base ("jets scrambled" is a reaction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class EventType:
     eased_to: str | None = None  #: the type this becomes when the sentence says things ease
     escalates: bool = False  #: an escalation word in the clause makes it high
     attributed: bool = False  #: its base severity needs two parties (whose drone, over whom)
+    yields_to: tuple[str, ...] = ()  #: types that, found in the same sentence, say it better
 
 
 class _Index:
@@ -137,7 +139,8 @@ def load_events() -> EventModel:
             unknown = set(groups) - words
             if unknown:
                 raise ValueError(f"events.yaml: {name} uses unknown word groups {sorted(unknown)}")
-            frames.append(Frame(groups, minimum))
+            level = frame.get("severity") if isinstance(frame, Mapping) else None
+            frames.append(Frame(groups, minimum, Severity(level) if level else None))
         types[str(name)] = EventType(
             name=str(name),
             topics=tuple(spec.get("topics") or ()),
@@ -146,6 +149,7 @@ def load_events() -> EventModel:
             eased_to=spec.get("eased_to"),
             escalates=bool(spec.get("escalates")),
             attributed=bool(spec.get("attributed")),
+            yields_to=tuple(spec.get("yields_to") or ()),
         )
     return EventModel(types, {lang: _Index(patterns) for lang, patterns in by_language.items()})
 
@@ -246,15 +250,21 @@ def find_events(
                     best = (min(h.start for h in chosen), event)
             if best is not None:
                 typed[best[1].type] = best
+        # "Drones entered Polish airspace" is a drone incursion, not also a violation by jets;
+        # "a drone that had flown in was found" is the find.
+        for name in list(typed):
+            if any(other in typed for other in model.types[name].yields_to):
+                del typed[name]
         for start, event in sorted(typed.values(), key=lambda x: x[0]):
             found.append((sentence, start, event))
-    # One event per type: the first (title, then lead) with its strongest reading.
+    # One event per type: the first (title, then lead); a stronger reading in the title or lead
+    # raises it (the body tells background and detail, LABELLING.md section 3).
     out: dict[str, tuple[int, Event]] = {}
     for sentence, _start, event in found:
         seen = out.get(event.type)
         if seen is None:
             out[event.type] = (sentence, event)
-        elif event.severity.rank > seen[1].severity.rank:
+        elif sentence <= 1 and event.severity.rank > seen[1].severity.rank:
             first = seen[1]
             out[event.type] = (
                 seen[0],
@@ -287,14 +297,16 @@ def _event(
     def in_clause(group: str) -> bool:
         return any(clause_of[h.start] in clauses for h in groups.get(group, ()))
 
-    name, severity = event_type.name, event_type.severity
+    name, severity = event_type.name, frame.severity or event_type.severity
     if eased and event_type.eased_to and event_type.eased_to in model.types:
         target = model.types[event_type.eased_to]
         name, severity = target.name, target.severity
     if event_type.escalates and in_clause("escalation"):
         severity = Severity.HIGH
-    if in_clause("denial") or in_clause("past"):
+    if in_clause("denial"):
         severity = _lower(severity)
+    if in_clause("past") and severity is Severity.HIGH:  # the trial, the repair, the anniversary
+        severity = Severity.MEDIUM
     # "suspected of violating", "may close": hedging right before a word of the frame (after
     # it, "cable damaged, sabotage suspected", it hedges the cause, not the event).
     frame_starts = [h.start for h in chosen]

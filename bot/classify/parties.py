@@ -99,9 +99,11 @@ def _down(severity: Severity) -> Severity:
 def event_severity(
     severity: Severity, why: tuple[str, ...], found: Sequence[tuple[int, Event]]
 ) -> tuple[Severity, tuple[str, ...]]:
-    """The highest of the events' severities; the word rules' severity only where no event of
-    the title or lead speaks (the rules read keywords, the events read who did what)."""
-    best = max((e for _, e in found), key=lambda e: e.severity.rank)
-    if best.severity.rank >= severity.rank or any(s <= 1 for s, _ in found):
+    """The headline decides: the highest severity of the title's events, else of the lead's,
+    else of the body's (already at most medium). The word rules' severity counts only where no
+    event of the title or lead speaks (the rules read keywords, the events who did what)."""
+    first = min(sentence for sentence, _ in found)
+    best = max((e for s, e in found if s == first), key=lambda e: e.severity.rank)
+    if first <= 1 or best.severity.rank >= severity.rank:
         return best.severity, best.evidence
     return severity, why
