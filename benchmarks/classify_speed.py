@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20000)
     args = parser.parse_args()
     items = []
-    for name in ("labelled.jsonl", "holdout.jsonl"):
+    for name in ("real_dev.jsonl", "labelled.jsonl"):
         path = ROOT / "tests/data" / name
         if path.exists():
             items += [

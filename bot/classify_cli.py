@@ -17,7 +17,8 @@ from bot.jsonl import read_items
 
 
 def as_json(item_id: Any, c: Classification) -> dict[str, Any]:
-    """The stable output format (issue 4): id, language, regions, topics, severity."""
+    """The stable output format: id, language, regions, topics, severity, events (README
+    "briefbot classify"; events were added later, so older readers can ignore the key)."""
     return {
         "id": item_id,
         "language": c.language,
@@ -27,6 +28,15 @@ def as_json(item_id: Any, c: Classification) -> dict[str, Any]:
         ],
         "topics": [{"topic": tp.topic, "score": tp.score, "evidence": list(tp.evidence)} for tp in c.topics],
         "severity": c.severity.value,
+        "events": [
+            {
+                "type": e.type,
+                "severity": e.severity.value,
+                "parties": list(e.parties),
+                "evidence": list(e.evidence),
+            }
+            for e in c.events
+        ],
     }
 
 

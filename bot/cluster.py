@@ -45,7 +45,9 @@ CONTINUE_SCORE = 0.7  # fits very well: join even after WINDOW
 MERGE_SCORE = 0.55  # an item that fits two stories this well makes them one (F1 0.90 -> 0.93)
 NAME_MATCH = 85  # rapidfuzz ratio at which two folded names are the same name (Wagner/vagner)
 NAME_PREFIX = 5  # …or a shared beginning this long: inflected forms (Rēzekne/Резекненском)
-WEIGHTS = {"names": 0.45, "words": 0.3, "numbers": 0.1, "topics": 0.1}
+#: "events": the share of security event types (border_closure, airport_disruption …) the item
+#: and the story have in common — what happened, the same in every language.
+WEIGHTS = {"names": 0.45, "words": 0.3, "numbers": 0.1, "topics": 0.05, "events": 0.1}
 MAX_WORDS = 300  # content words a story remembers (its first items say what it is)
 #: A later report that repeats this many of a story's two-word phrases (content words, same
 #: language) continues it, even a week on: the seeds, 8 days apart, share 13 ("wagner group",
@@ -105,6 +107,7 @@ class Features:
     language: str
     severity: Severity = Severity.LOW
     pairs: frozenset[str] = frozenset()  #: consecutive content words of the whole text ("wagner group")
+    events: frozenset[str] = frozenset()  #: its security event types (bot/classify/data/events.yaml)
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Story:
     about: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)  #: about or mentioned
     topics: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)  #: event types of its reports
     names: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     words: dict[str, set[str]] = field(default_factory=dict)  #: language → content words
@@ -151,6 +155,7 @@ class Story:
         """What the clusterer needs to pick this story up again after a restart (JSON)."""
         return {
             "regions": sorted(self.regions),
+            "events": sorted(self.events),
             "names": sorted(self.names),
             "numbers": sorted(self.numbers),
             "words": {lang: sorted(w) for lang, w in self.words.items()},
@@ -181,6 +186,7 @@ class Story:
             about=set(about_counts),
             regions=set(state.get("regions") or ()),
             topics=set(topic_counts),
+            events=set(state.get("events") or ()),
             names=set(state.get("names") or ()),
             numbers=set(state.get("numbers") or ()),
             words={lang: set(w) for lang, w in (state.get("words") or {}).items()},
@@ -259,6 +265,7 @@ def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model,
         language=c.language,
         severity=c.severity,
         pairs=frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False)),
+        events=frozenset(e.type for e in c.events),
     )
 
 
@@ -310,6 +317,7 @@ def score(f: Features, story: Story) -> float:
         "words": _overlap(f.words, same_language_words) if same_language_words else 0.0,
         "numbers": _overlap(f.numbers, story.numbers),
         "topics": _overlap(f.topics, story.topics),
+        "events": _overlap(f.events, story.events),
     }
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
     if not same_language_words:
@@ -423,6 +431,7 @@ class Clusterer:
         into.about_counts.update(other.about_counts)
         into.regions |= other.regions
         into.topics |= other.topics
+        into.events |= other.events
         into.topic_counts.update(other.topic_counts)
         into.names |= other.names
         into.numbers |= other.numbers
@@ -451,6 +460,7 @@ class Clusterer:
         story.about_counts.update(about)
         story.regions |= f.regions
         story.topics |= f.topics
+        story.events |= f.events
         story.topic_counts.update(f.topics)
         story.names |= f.names
         story.numbers |= f.numbers

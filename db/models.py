@@ -152,9 +152,10 @@ class ItemTag(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  #: "region" | "topic"
-    value: Mapped[str] = mapped_column(String(32))  #: "LT", "border", …
-    role: Mapped[str | None] = mapped_column(String(16))  #: regions: "about" | "mentioned"
+    kind: Mapped[str] = mapped_column(String(16))  #: "region" | "topic" | "event"
+    value: Mapped[str] = mapped_column(String(32))  #: "LT", "border", "border_closure", …
+    #: regions: "about" | "mentioned"; events: their severity ("high" | "medium" | "low")
+    role: Mapped[str | None] = mapped_column(String(16))
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list[Any]] = mapped_column(default=list)
 

@@ -182,7 +182,7 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         )
     )
-    for kind, label in (("region", _("Regions")), ("topic", _("Topics"))):
+    for kind, label in (("event", _("Events")), ("region", _("Regions")), ("topic", _("Topics"))):
         tagged = [(value, words) for (k, value), words in sorted(evidence.tags.items()) if k == kind]
         if not tagged:
             continue
@@ -193,6 +193,9 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 name = region_name(known, chat.language) if known else value
                 role = _(evidence.roles.get(value, "mentioned"))
                 name += f" ({role})"
+            elif kind == "event":  # "border closure: 'closes its border with Belarus'"
+                name = _(value.replace("_", " "))
+                words = [f"‘{w}’" for w in words[:2]]
             else:
                 name = _(TOPIC_NAMES.get(value, value))
             lines.append(f"• {escape(name)}: {italic(', '.join(words) or '—')}")

@@ -58,6 +58,7 @@ class Classifier:
             language,
             [m for m in matches.get("region", ()) if m.payload[1] in named],
             home=home,
+            counterparts=frozenset(m.end for m in matches.get("counterpart", ())),
         )
         if civil_drone:  # farm, delivery and wedding drones are not incursions
             found = tuple((s, e) for s, e in found if e.type not in CIVIL_DRONE_TYPES)

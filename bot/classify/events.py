@@ -181,19 +181,38 @@ def _hits(index: _Index, tokens: Tokens) -> list[_Hit]:
 def _clauses(tokens: Tokens, hits: Sequence[_Hit]) -> list[int]:
     """A clause number per token: a new clause at every sentence, before a clause word ("as",
     "after", "на фоне") and after ; — ( or a colon."""
-    starts = {h.start for h in hits if h.group == "clause"}
+    breaks = {h.start for h in hits if h.group == "clause"}
+    starts, sentences = tokens.starts, tokens.sentences
+    first_of: dict[int, int] = {}
+    for i, sentence in enumerate(sentences):
+        first_of.setdefault(sentence, i)
+    for sentence, first in first_of.items():
+        text = tokens.texts[sentence]
+        marks = [pos for mark in _CLAUSE_PUNCTUATION for pos in _positions(text, mark)]
+        if not marks:
+            continue
+        i = first
+        for pos in sorted(marks):  # the first token after the mark starts a clause
+            while i < len(sentences) and sentences[i] == sentence and starts[i] <= pos:
+                i += 1
+            if i < len(sentences) and sentences[i] == sentence:
+                breaks.add(i)
     out: list[int] = []
     clause = 0
-    for i, sentence in enumerate(tokens.sentences):
-        if i:
-            if sentence != tokens.sentences[i - 1] or i in starts:
-                clause += 1
-            else:
-                text = tokens.texts[sentence]
-                gap = text[tokens.ends[i - 1] : tokens.starts[i] + 1]
-                if any(mark in gap for mark in _CLAUSE_PUNCTUATION):
-                    clause += 1
+    previous = sentences[0] if sentences else 0
+    for i, sentence in enumerate(sentences):
+        if i and (sentence != previous or i in breaks):
+            clause += 1
+        previous = sentence
         out.append(clause)
+    return out
+
+
+def _positions(text: str, mark: str) -> list[int]:
+    out, at = [], text.find(mark)
+    while at >= 0:
+        out.append(at)
+        at = text.find(mark, at + 1)
     return out
 
 
@@ -208,9 +227,12 @@ def find_events(
     region_matches: Sequence[Match],
     home: str | None = None,
     model: EventModel | None = None,
+    counterparts: frozenset[int] = frozenset(),
 ) -> tuple[tuple[int, Event], ...]:
     """Every catalogue event of the item with the sentence it was first found in (0 = title,
-    1 = lead), in reading order, one per type (its strongest reading)."""
+    1 = lead), in reading order, one per type (its strongest reading). ``counterparts``: token
+    indices right after a counterpart marker ("with", "su", "з"): a country named there is the
+    other side of the event, not its actor."""
     model = model or load_events()
     index = model.indexes.get(language)
     if index is None or not len(tokens):
@@ -221,11 +243,22 @@ def find_events(
         hits = [h for h in hits if h.group == "other_sense" or not any(s <= h.start < e for s, e in other)]
     if not hits:
         return ()
-    clause_of = _clauses(tokens, hits)
     sentences = tokens.sentences
     by_sentence: dict[int, dict[str, list[_Hit]]] = {}
     for h in hits:
         by_sentence.setdefault(sentences[h.start], {}).setdefault(h.group, []).append(h)
+    # Only the types one of whose frames can be complete in some sentence are tried.
+    candidates = {
+        sentence: [
+            (event_type, frames)
+            for event_type in model.types.values()
+            if (frames := [f for f in event_type.frames if all(g in groups for g in f.groups)])
+        ]
+        for sentence, groups in by_sentence.items()
+    }
+    if not any(candidates.values()):
+        return ()
+    clause_of = _clauses(tokens, hits)
     countries = sorted(
         ((m.start, m.payload[1]) for m in region_matches if m.payload[0] == "region"), key=lambda x: x[0]
     )
@@ -234,17 +267,25 @@ def find_events(
     for sentence, groups in sorted(by_sentence.items()):
         eased = "reopen" in groups
         typed: dict[str, tuple[int, Event]] = {}
-        for event_type in model.types.values():
+        for event_type, frames in candidates[sentence]:
             best: tuple[int, Event] | None = None
-            for frame in event_type.frames:
-                if not all(g in groups for g in frame.groups):
-                    continue
+            for frame in frames:
                 anchor = groups[frame.groups[0]][0]
                 chosen = [anchor] + [
                     min(groups[g], key=lambda h, a=anchor: abs(h.start - a.start)) for g in frame.groups[1:]
                 ]
                 event = _event(
-                    event_type, frame, chosen, groups, clause_of, countries, tokens, home, eased, model
+                    event_type,
+                    frame,
+                    chosen,
+                    groups,
+                    clause_of,
+                    countries,
+                    tokens,
+                    home,
+                    eased,
+                    model,
+                    counterparts,
                 )
                 if event is not None and (best is None or event.severity.rank > best[1].severity.rank):
                     best = (min(h.start for h in chosen), event)
@@ -284,6 +325,7 @@ def _event(
     home: str | None,
     eased: bool,
     model: EventModel,
+    counterparts: frozenset[int] = frozenset(),
 ) -> Event | None:
     first = min(h.start for h in chosen)
     last = max(h.end for h in chosen)
@@ -317,12 +359,15 @@ def _event(
         severity = _lower(severity, floor=Severity.MEDIUM)
 
     parties: list[str] = []
-    actor_before = False
+    own_side = False  # a country named in the clause other than as the counterpart
     for start, code in countries:
-        if clause_of[start] in clauses and code not in parties:
-            parties.append(code)
-            actor_before = actor_before or start < action.start
-    if home and home not in parties and not actor_before:
+        if clause_of[start] in clauses:
+            own_side = own_side or start not in counterparts
+            if code not in parties:
+                parties.append(code)
+    # "Vyriausybė uždaro sieną su Baltarusija": the actor is the item's own state; but "Lotnisko
+    # w Wilnie zamknięte" in a Polish item is Lithuania's, not Poland's.
+    if home and home not in parties and not own_side:
         parties.insert(0, home)
     if len(parties) < frame.min_parties:
         return None

@@ -40,6 +40,19 @@ def _tag_rows(item_id: int, c: Classification) -> list[dict[str, Any]]:
         }
         for tp in c.topics
     ]
+    # Events: value = catalogue type, role = its severity, score = severity rank (0 low … 2
+    # high), evidence = the frame as written. Their parties are the item's "about" regions.
+    rows += [
+        {
+            "item_id": item_id,
+            "kind": "event",
+            "value": e.type,
+            "role": e.severity.value,
+            "score": float(e.severity.rank),
+            "evidence": list(e.evidence),
+        }
+        for e in c.events
+    ]
     return rows
 
 

@@ -196,6 +196,9 @@ async def test_status_with_its_chart_and_why(bot):
     await talk.say(ANN, ANN, f"/why_{why}")
     evidence = talk.last(ANN)["text"]
     assert "Regions" in evidence and "Lithuania (about)" in evidence and "Reports" in evidence
+    # The events and the words that show them (balloons from Belarus closing Vilnius airport).
+    assert "Events" in evidence and "airport disruption: ‘" in evidence
+    assert "Belarus (about)" in evidence  # where the balloons come from is a party
 
 
 async def test_unsubscribe_and_list_with_remove_buttons(bot):

@@ -19,7 +19,7 @@ def test_one_output_line_per_input_line_in_order():
         json.dumps({"id": "b", "title": "Литва закрывает два пункта пропуска", "summary": ""}),
     )
     assert [o["id"] for o in out] == ["a", "b"]
-    assert list(out[0]) == ["id", "language", "regions", "topics", "severity"]
+    assert list(out[0]) == ["id", "language", "regions", "topics", "severity", "events"]
     assert out[0]["language"] == "en"
     assert out[1]["language"] == "ru"  # detected
     lt = out[0]["regions"][0]
