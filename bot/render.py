@@ -317,7 +317,8 @@ def split_message(html: str, limit: int = TELEGRAM_LIMIT, *, check: bool = True)
 
     Cuts at the last line break that fits (the ``\\n`` itself is dropped); a line too long is cut after
     its last fitting space, else between characters. Tags open at a cut are closed and re-opened.
-    Raises ``ValueError`` for invalid HTML, or when ``limit`` cannot hold the open tags plus one character.
+    Raises ``ValueError`` for invalid HTML, or when ``limit`` cannot hold the open tags plus one
+    character (a link whose opening tag alone is that long is sent as its text, unlinked).
     Whitespace-only input gives ``[]``. ``check=False``: HTML made by this package's composers (all
     text escaped, tags balanced; property-tested) that fits whole is returned as it is, without
     parsing it — sending 10,000 digests should not parse each one character by character.
@@ -327,6 +328,22 @@ def split_message(html: str, limit: int = TELEGRAM_LIMIT, *, check: bool = True)
     if not check and html.strip() and utf16_len(html) <= limit:
         return [html]
     atoms = _parse(html)
+    try:
+        return _split(atoms, limit)
+    except _TooSmall:
+        # A link whose opening tag (its escaped URL) leaves no room for one character: its text
+        # is sent without the link rather than not at all.
+        unlinked = [a for a in atoms if not (a.name == "a" and a.kind in ("open", "close"))]
+        if len(unlinked) == len(atoms):
+            raise
+        return _split(unlinked, limit)
+
+
+class _TooSmall(ValueError):
+    """The limit cannot hold the open tags plus one character."""
+
+
+def _split(atoms: list[_Atom], limit: int) -> list[str]:
     stacks = _stacks(atoms)
     n = len(atoms)
     parts: list[str] = []
@@ -373,7 +390,7 @@ def split_message(html: str, limit: int = TELEGRAM_LIMIT, *, check: bool = True)
                     cut -= 1
                 next_start = cut
             else:
-                raise ValueError(f"limit {limit} is too small for the open tags plus one character")
+                raise _TooSmall(f"limit {limit} is too small for the open tags plus one character")
         assert next_start is not None
         node = stacks[cut]
         closing = [_Atom("close", tag.closer, name=tag.name) for tag in reversed(node.tags())] if node else []

@@ -186,18 +186,19 @@ def test_items_stored_before_stories_existed_are_grouped_by_backfill(database, c
 async def test_a_report_that_bridges_two_stories_merges_them(
     database, feed_server: FeedServer, make_poller, clock
 ):
-    # The Lithuanian and the Russian report share no words and too few names to meet directly.
-    serve(database, feed_server, clock, {"lt": ["c01-b"], "ru": ["c01-c"]})
+    # The Russian and the Estonian report of the drone that crashed in Latvia share too few
+    # names to meet directly.
+    serve(database, feed_server, clock, {"ru": ["c07-c"], "et": ["c07-d"]})
     poller = make_poller()
     await poller.poll_all()
-    assert story_of(database, "c01-b").id != story_of(database, "c01-c").id
+    assert story_of(database, "c07-c").id != story_of(database, "c07-d").id
 
     # The English one fits both: the two stories become one, in memory and in the database.
-    serve(database, feed_server, clock, {"en": ["c01-a"]})
+    serve(database, feed_server, clock, {"en": ["c07-b"]})
     clock.advance(minutes=10)
     await poller.poll_all()
-    story = story_of(database, "c01-a")
-    assert story_of(database, "c01-b").id == story.id == story_of(database, "c01-c").id
+    story = story_of(database, "c07-b")
+    assert story_of(database, "c07-c").id == story.id == story_of(database, "c07-d").id
     assert (story.item_count, story.source_count) == (3, 3)
     assert database.call(lambda s: s.scalar(select(func.count(Story.id)))) == 1
     orphans = database.call(
