@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -114,6 +114,9 @@ def _compile(group: str, text: str) -> _Pattern | None:
 class EventModel:
     types: dict[str, EventType]
     indexes: dict[str, _Index]  #: language → patterns of every word group and modifier
+    #: word group → (type, frame) of every frame that starts with it: a sentence tries only the
+    #: frames whose first group it has
+    by_first: dict[str, list[tuple[EventType, Frame]]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -151,11 +154,14 @@ def load_events() -> EventModel:
             attributed=bool(spec.get("attributed")),
             yields_to=tuple(spec.get("yields_to") or ()),
         )
-    return EventModel(types, {lang: _Index(patterns) for lang, patterns in by_language.items()})
+    by_first: dict[str, list[tuple[EventType, Frame]]] = {}
+    for event_type in types.values():
+        for frame in event_type.frames:
+            by_first.setdefault(frame.groups[0], []).append((event_type, frame))
+    return EventModel(types, {lang: _Index(patterns) for lang, patterns in by_language.items()}, by_first)
 
 
-@dataclass(frozen=True, slots=True)
-class _Hit:
+class _Hit(NamedTuple):
     group: str
     start: int
     end: int
@@ -165,8 +171,12 @@ def _hits(index: _Index, tokens: Tokens) -> list[_Hit]:
     words, sentences = tokens.words, tokens.sentences
     count = len(words)
     out: list[_Hit] = []
+    cache, starting = index._cache, index.starting
     for i, word in enumerate(words):
-        for p in index.starting(word):
+        found = cache.get(word)
+        if found is None:
+            found = starting(word)
+        for p in found:
             n = len(p.words)
             if n > 1:
                 end = i + n
@@ -247,15 +257,16 @@ def find_events(
     by_sentence: dict[int, dict[str, list[_Hit]]] = {}
     for h in hits:
         by_sentence.setdefault(sentences[h.start], {}).setdefault(h.group, []).append(h)
-    # Only the types one of whose frames can be complete in some sentence are tried.
-    candidates = {
-        sentence: [
-            (event_type, frames)
-            for event_type in model.types.values()
-            if (frames := [f for f in event_type.frames if all(g in groups for g in f.groups)])
-        ]
-        for sentence, groups in by_sentence.items()
-    }
+    # Only the frames that are complete in a sentence are tried, by type in catalogue order.
+    candidates: dict[int, list[tuple[EventType, list[Frame]]]] = {}
+    order = {name: i for i, name in enumerate(model.types)}
+    for sentence, groups in by_sentence.items():
+        complete: dict[str, tuple[EventType, list[Frame]]] = {}
+        for group in groups:
+            for event_type, frame in model.by_first.get(group, ()):
+                if all(g in groups for g in frame.groups[1:]):
+                    complete.setdefault(event_type.name, (event_type, []))[1].append(frame)
+        candidates[sentence] = sorted(complete.values(), key=lambda c: order[c[0].name])
     if not any(candidates.values()):
         return ()
     clause_of = _clauses(tokens, hits)
