@@ -64,7 +64,9 @@ class Classifier:
             found = tuple((s, e) for s, e in found if e.type not in CIVIL_DRONE_TYPES)
         strong = sum(1 for m in topical if m.payload[2] == "strong")
         leisure = contexts.count("sport") + contexts.count("entertainment")
-        headline_event = any(sentence <= 1 for sentence, _ in found)
+        # An event of the title or lead that matters (not talks or a threat) overrides the sport
+        # context: "footballers killed in a strike"; "the team will meet Israel" is still sport.
+        headline_event = any(sentence <= 1 and e.severity is not Severity.LOW for sentence, e in found)
         if leisure >= t.SPORT_MIN and strong < t.SECURITY_OVERRIDE and not headline_event:
             # Sport or entertainment, not security: "Lithuania beat Belarus", "a spy thriller set
             # in Riga" tag nothing (tests/data/LABELLING.md, traps).

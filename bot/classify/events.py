@@ -117,6 +117,8 @@ class EventModel:
     #: word group → (type, frame) of every frame that starts with it: a sentence tries only the
     #: frames whose first group it has
     by_first: dict[str, list[tuple[EventType, Frame]]] = field(default_factory=dict)
+    #: state → the neighbour beyond its only external land border (events.yaml external_border)
+    external_border: dict[str, str] = field(default_factory=dict)
 
 
 @functools.cache
@@ -158,7 +160,10 @@ def load_events() -> EventModel:
     for event_type in types.values():
         for frame in event_type.frames:
             by_first.setdefault(frame.groups[0], []).append((event_type, frame))
-    return EventModel(types, {lang: _Index(patterns) for lang, patterns in by_language.items()}, by_first)
+    external = {str(k).upper(): str(v).upper() for k, v in (data.get("external_border") or {}).items()}
+    return EventModel(
+        types, {lang: _Index(patterns) for lang, patterns in by_language.items()}, by_first, external
+    )
 
 
 class _Hit(NamedTuple):
@@ -270,8 +275,15 @@ def find_events(
     if not any(candidates.values()):
         return ()
     clause_of = _clauses(tokens, hits)
+    # "a Cook Islands-flagged tanker": the flag state is not a party
+    flagged = {h.start for h in hits if h.group == "flag_state"}
     countries = sorted(
-        ((m.start, m.payload[1]) for m in region_matches if m.payload[0] == "region"), key=lambda x: x[0]
+        (
+            (m.start, m.payload[1])
+            for m in region_matches
+            if m.payload[0] == "region" and m.end not in flagged
+        ),
+        key=lambda x: x[0],
     )
 
     found: list[tuple[int, int, Event]] = []  # (sentence, first token, event)
@@ -316,7 +328,17 @@ def find_events(
         seen = out.get(event.type)
         if seen is None:
             out[event.type] = (sentence, event)
-        elif sentence <= 1 and event.severity.rank > seen[1].severity.rank:
+            continue
+        # The lead tells the title's event with more of its parties — when it names the same
+        # actor ("Poland closed its border earlier" after "Lithuania closes …" is another event).
+        first_parties = seen[1].parties
+        if sentence <= 1 and seen[0] <= 1 and (not first_parties or first_parties[0] in event.parties):
+            more = [c for c in event.parties if c not in first_parties]
+            if more:
+                parties = (*seen[1].parties, *more)[:MAX_PARTIES]
+                seen = (seen[0], Event(seen[1].type, seen[1].severity, parties, seen[1].evidence))
+                out[event.type] = seen
+        if sentence <= 1 and event.severity.rank > seen[1].severity.rank:
             first = seen[1]
             out[event.type] = (
                 seen[0],
@@ -380,6 +402,8 @@ def _event(
     # w Wilnie zamknięte" in a Polish item is Lithuania's, not Poland's.
     if home and home not in parties and not own_side:
         parties.insert(0, home)
+    if len(parties) == 1 and "border" in event_type.topics and parties[0] in model.external_border:
+        parties.append(model.external_border[parties[0]])  # "Suomi sulkee itärajan": and Russia
     if len(parties) < frame.min_parties:
         return None
     parties = parties[:MAX_PARTIES]
