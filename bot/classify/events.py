@@ -62,6 +62,7 @@ class EventType:
     escalates: bool = False  #: an escalation word in the clause makes it high
     attributed: bool = False  #: its base severity needs two parties (whose drone, over whom)
     yields_to: tuple[str, ...] = ()  #: types that, found in the same sentence, say it better
+    unless: tuple[str, ...] = ()  #: word groups that, in the same sentence, mean another event
 
 
 class _Index:
@@ -119,6 +120,7 @@ class EventModel:
     by_first: dict[str, list[tuple[EventType, Frame]]] = field(default_factory=dict)
     #: state → the neighbour beyond its only external land border (events.yaml external_border)
     external_border: dict[str, str] = field(default_factory=dict)
+    coverage: frozenset[str] = frozenset()  #: the states Briefbot covers (events.yaml coverage)
 
 
 @functools.cache
@@ -155,14 +157,20 @@ def load_events() -> EventModel:
             escalates=bool(spec.get("escalates")),
             attributed=bool(spec.get("attributed")),
             yields_to=tuple(spec.get("yields_to") or ()),
+            unless=tuple(spec.get("unless") or ()),
         )
     by_first: dict[str, list[tuple[EventType, Frame]]] = {}
     for event_type in types.values():
         for frame in event_type.frames:
             by_first.setdefault(frame.groups[0], []).append((event_type, frame))
     external = {str(k).upper(): str(v).upper() for k, v in (data.get("external_border") or {}).items()}
+    coverage = frozenset(str(c).upper() for c in data.get("coverage") or ())
     return EventModel(
-        types, {lang: _Index(patterns) for lang, patterns in by_language.items()}, by_first, external
+        types,
+        {lang: _Index(patterns) for lang, patterns in by_language.items()},
+        by_first,
+        external,
+        coverage,
     )
 
 
@@ -269,7 +277,9 @@ def find_events(
         complete: dict[str, tuple[EventType, list[Frame]]] = {}
         for group in groups:
             for event_type, frame in model.by_first.get(group, ()):
-                if all(g in groups for g in frame.groups[1:]):
+                if all(g in groups for g in frame.groups[1:]) and not any(
+                    g in groups for g in event_type.unless
+                ):
                     complete.setdefault(event_type.name, (event_type, []))[1].append(frame)
         candidates[sentence] = sorted(complete.values(), key=lambda c: order[c[0].name])
     if not any(candidates.values()):
@@ -344,7 +354,36 @@ def find_events(
                 seen[0],
                 Event(event.type, event.severity, first.parties or event.parties, first.evidence),
             )
+    _attribute(out, by_sentence, countries, sentences)
     return tuple(out.values())
+
+
+def _attribute(
+    out: dict[str, tuple[int, Event]],
+    by_sentence: Mapping[int, Mapping[str, list[_Hit]]],
+    countries: Sequence[tuple[int, str]],
+    sentences: Sequence[int],
+) -> None:
+    """ "Drohne abgestürzt: Warschau beschuldigt Russland" — the state the title or lead accuses
+    is a party of the events found there (LABELLING.md section 1: the state the main claim
+    attributes the act to)."""
+    for sentence in (0, 1):
+        accusations = by_sentence.get(sentence, {}).get("accuse")
+        if not accusations:
+            continue
+        after = accusations[0].end
+        accused = [code for start, code in countries if start >= after and sentences[start] == sentence]
+        for name, (first, event) in list(out.items()):
+            if first <= 1 and accused:
+                parties = list(event.parties)
+                for code in accused:
+                    if code not in parties:
+                        parties.append(code)
+                        break  # the first state named after the accusation
+                out[name] = (
+                    first,
+                    Event(event.type, event.severity, tuple(parties[:MAX_PARTIES]), event.evidence),
+                )
 
 
 def _event(

@@ -76,9 +76,11 @@ def settle(found: Sequence[tuple[int, Event]]) -> tuple[tuple[int, Event], ...]:
     - a body event is background or detail: at most medium (severity is the event as reported,
       tests/data/LABELLING.md section 3);
     - an incursion or shoot-down with fewer than two parties is unattributed: one level lower
-      (a state's drone over another state is an alarm; "a drone was shot down" is news).
+      (a state's drone over another state is an alarm; "a drone was shot down" is news);
+    - an event none of whose parties Briefbot covers is far-region news: low.
     """
-    types = load_events().types
+    model = load_events()
+    types = model.types
     reopened = any(sentence == 0 and e.type == "border_reopening" for sentence, e in found)
     out = []
     for sentence, event in found:
@@ -88,6 +90,9 @@ def settle(found: Sequence[tuple[int, Event]]) -> tuple[tuple[int, Event], ...]:
             severity = _down(severity)
         if sentence > 1 or (reopened and event.type == "border_closure"):
             severity = min(severity, Severity.MEDIUM, key=lambda s: s.rank)
+        if event.parties and model.coverage and not set(event.parties) & model.coverage:
+            severity = Severity.LOW  # far-region news: North Korea's missile tests
+
         out.append((sentence, replace(event, severity=severity)))
     return tuple(out)
 
