@@ -33,6 +33,9 @@ MAX_EVIDENCE_TOKENS = 12
 NEGATION_REACH = 3
 #: At most this many parties per event (LABELLING.md: usually 1–3).
 MAX_PARTIES = 3
+#: Events are read in the title and the first sentences of the summary: what an item reports is
+#: there (a long summary's later sentences are background, and at most medium anyway).
+MAX_SENTENCE = 4
 #: How many tokens before a frame word a hedge counts ("suspected of violating", "may close").
 HEDGE_REACH = 4
 MODIFIERS = ("other_sense", "negation", "denial", "hedge", "past", "escalation", "clause")
@@ -186,6 +189,8 @@ def _hits(index: _Index, tokens: Tokens) -> list[_Hit]:
     out: list[_Hit] = []
     cache, starting = index._cache, index.starting
     for i, word in enumerate(words):
+        if sentences[i] > MAX_SENTENCE:
+            break
         found = cache.get(word)
         if found is None:
             found = starting(word)
@@ -301,7 +306,7 @@ def find_events(
         eased = "reopen" in groups
         typed: dict[str, tuple[int, Event]] = {}
         for event_type, frames in candidates[sentence]:
-            best: tuple[int, Event] | None = None
+            best: tuple[int, Event, list[_Hit]] | None = None
             for frame in frames:
                 anchor = groups[frame.groups[0]][0]
                 chosen = [anchor] + [
@@ -321,9 +326,12 @@ def find_events(
                     counterparts,
                 )
                 if event is not None and (best is None or event.severity.rank > best[1].severity.rank):
-                    best = (min(h.start for h in chosen), event)
+                    best = (min(h.start for h in chosen), event, chosen)
             if best is not None:
-                typed[best[1].type] = best
+                start, event, chosen = best
+                clauses = set(clause_of[start : max(h.end for h in chosen)])
+                evidence = _evidence(tokens, chosen, countries, clause_of, clauses)
+                typed[event.type] = (start, Event(event.type, event.severity, event.parties, (evidence,)))
         # "Drones entered Polish airspace" is a drone incursion, not also a violation by jets;
         # "a drone that had flown in was found" is the find.
         for name in list(typed):
@@ -446,7 +454,7 @@ def _event(
     if len(parties) < frame.min_parties:
         return None
     parties = parties[:MAX_PARTIES]
-    return Event(name, severity, tuple(parties), (_evidence(tokens, chosen, countries, clause_of, clauses),))
+    return Event(name, severity, tuple(parties), ())  # evidence: for the reading kept only
 
 
 def _evidence(
