@@ -225,12 +225,22 @@ def _clauses(tokens: Tokens, hits: Sequence[_Hit]) -> list[int]:
                 i += 1
             if i < len(sentences) and sentences[i] == sentence:
                 breaks.add(i)
+    # A clause opened by a clause word ends at the next comma too: "during a Russian attack on
+    # Ukraine, drones entered Polish airspace".
+    words = {h.start for h in hits if h.group == "clause"}
     out: list[int] = []
     clause = 0
+    opened_by_word = False
     previous = sentences[0] if sentences else 0
     for i, sentence in enumerate(sentences):
         if i and (sentence != previous or i in breaks):
             clause += 1
+            opened_by_word = i in words
+        elif i and opened_by_word and "," in tokens.texts[sentence][tokens.ends[i - 1] : starts[i]]:
+            clause += 1
+            opened_by_word = False
+        if i == 0:
+            opened_by_word = 0 in words
         previous = sentence
         out.append(clause)
     return out
