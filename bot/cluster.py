@@ -31,6 +31,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.classify import Classifier, Matches
+from bot.classify.events import says_again
 from bot.classify.model import Model
 from bot.classify.text import Tokens, fold
 from bot.domain import Classification, RegionRole, Severity
@@ -41,6 +42,10 @@ from bot.domain import Classification, RegionRole, Severity
 WINDOW = timedelta(hours=72)  # issue 5: an event's reports arrive within three days
 CONTINUE_WINDOW = timedelta(days=10)  # a continuing story (the seeds, 8 days apart)
 JOIN_SCORE = 0.5  # fits: join (at 0.45: F1 0.92 but precision 0.93; at 0.5: precision 1.00)
+#: A report whose title says "again" joins only a story that began this recently: reports of the
+#: new occurrence, not the story of the last one (real clustering dev set: the nights of
+#: balloons over Vilnius airport, the closures of one border week after week).
+AGAIN_WINDOW = timedelta(hours=24)
 CONTINUE_SCORE = 0.7  # fits very well: join even after WINDOW
 MERGE_SCORE = 0.55  # an item that fits two stories this well makes them one (F1 0.90 -> 0.93)
 NAME_MATCH = 85  # rapidfuzz ratio at which two folded names are the same name (Wagner/vagner)
@@ -108,6 +113,8 @@ class Features:
     severity: Severity = Severity.LOW
     pairs: frozenset[str] = frozenset()  #: consecutive content words of the whole text ("wagner group")
     events: frozenset[str] = frozenset()  #: its security event types (bot/classify/data/events.yaml)
+    again: bool = False  #: its title says the event happened again ("closed again", "вновь закрыла")
+    actor: str | None = None  #: the first region it is about (the acting state: LT in "LT closes …")
 
 
 @dataclass
@@ -266,6 +273,8 @@ def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model,
         severity=c.severity,
         pairs=frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False)),
         events=frozenset(e.type for e in c.events),
+        again=says_again(tokens, c.language),
+        actor=next((r.code for r in c.regions if r.role is RegionRole.ABOUT), None),
     )
 
 
@@ -303,6 +312,15 @@ def _continues(f: Features, story: Story) -> bool:
     return bool(pairs) and len(f.pairs & pairs) >= PASSAGE_PAIRS
 
 
+#: Event types that are each other's reversal: a report of one never joins a story of the other.
+OPPOSITES = ({"border_closure", "crossing_traffic_halted"}, {"border_reopening"})
+
+
+def _opposite(a: frozenset[str], b: set[str]) -> bool:
+    first, second = OPPOSITES
+    return bool((a & first and b & second) or (a & second and b & first))
+
+
 def score(f: Features, story: Story) -> float:
     """How well an item fits a story, 0…1; 0 when their countries or topics disagree."""
     # Countries must meet, but "about" may differ: a Ukrainian report of EU sanctions on Russia
@@ -310,6 +328,10 @@ def score(f: Features, story: Story) -> float:
     if not (f.regions & story.regions):
         return 0.0
     if f.topics and story.topics and not (f.topics & story.topics):
+        return 0.0
+    # What happened first: a reopening never joins the story of the closure, nor a cyberattack
+    # that of a drone incursion (both sides must have events: a report may name none).
+    if f.events and story.events and not (f.events & story.events) and _opposite(f.events, story.events):
         return 0.0
     same_language_words = story.words.get(f.language)
     parts = {
@@ -393,6 +415,8 @@ class Clusterer:
         fits: list[tuple[float, Story]] = []
         for story in self._candidates(f, item.published):
             s = score(f, story)
+            if f.again and item.published - story.first_seen > AGAIN_WINDOW:
+                continue  # "the airport closed again": a new occurrence, not the first one's story
             recent = abs(item.published - story.last_seen) <= WINDOW
             if (s >= JOIN_SCORE and recent) or s >= CONTINUE_SCORE or (s > 0 and _continues(f, story)):
                 fits.append((s, story))
@@ -458,6 +482,8 @@ class Clusterer:
         about = f.about or f.regions
         story.about |= about
         story.about_counts.update(about)
+        if f.actor:  # the acting state ranks before its counterpart ("Lithuania, Belarus")
+            story.about_counts[f.actor] += 1
         story.regions |= f.regions
         story.topics |= f.topics
         story.events |= f.events

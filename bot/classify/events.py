@@ -487,6 +487,25 @@ def _evidence(
     return " … ".join(tokens.span(h.start, h.end) for h in sorted(chosen, key=lambda h: h.start))
 
 
+def says_again(tokens: Tokens, language: str, model: EventModel | None = None) -> bool:
+    """Does the title say the event happened again ("closed again", "вновь закрыла")?"""
+    model = model or load_events()
+    index = model.indexes.get(language)
+    if index is None:
+        return False
+    title = [i for i, sentence in enumerate(tokens.sentences) if sentence == 0]
+    if not title:
+        return False
+    head = _Tokens_prefix(tokens, title[-1] + 1)
+    return any(h.group == "again" for h in _hits(index, head))
+
+
+def _Tokens_prefix(tokens: Tokens, end: int) -> Tokens:
+    out = Tokens()
+    out.words, out.sentences = tokens.words[:end], tokens.sentences[:end]
+    return out
+
+
 def event_topics(events: Iterable[Event], model: EventModel | None = None) -> dict[str, list[Event]]:
     """Topic → the events that give it."""
     model = model or load_events()
