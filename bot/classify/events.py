@@ -450,15 +450,24 @@ def _event(
 
     parties: list[str] = []
     own_side = False  # a country named in the clause other than as the counterpart
+    named: set[str] = set()  # …and which: the drone's owner and the state it flew over
     for start, code in countries:
         if clause_of[start] in clauses:
-            own_side = own_side or start not in counterparts
+            if start not in counterparts:
+                own_side = True
+                named.add(code)
             if code not in parties:
                 parties.append(code)
     # "Vyriausybė uždaro sieną su Baltarusija": the actor is the item's own state; but "Lotnisko
     # w Wilnie zamknięte" in a Polish item is Lithuania's, not Poland's.
     if home and home not in parties and not own_side:
         parties.insert(0, home)
+        named.add(home)
+    # An incursion, shoot-down or crash is an alarm when a state's drone is over another state
+    # ("a Russian drone over Poland"); a drone from somewhere, or nobody's, is news: one level
+    # lower. Where it came from ("from Belarus") does not make it that state's.
+    if event_type.attributed and len(named) < 2:
+        severity = _lower(severity)
     if len(parties) == 1 and "border" in event_type.topics and parties[0] in model.external_border:
         parties.append(model.external_border[parties[0]])  # "Suomi sulkee itärajan": and Russia
     if len(parties) < frame.min_parties:

@@ -75,30 +75,19 @@ def settle(found: Sequence[tuple[int, Event]]) -> tuple[tuple[int, Event], ...]:
     - a title that says a crossing reopens makes any closure of the item background (medium);
     - a body event is background or detail: at most medium (severity is the event as reported,
       tests/data/LABELLING.md section 3);
-    - an incursion or shoot-down with fewer than two parties is unattributed: one level lower
-      (a state's drone over another state is an alarm; "a drone was shot down" is news);
     - an event none of whose parties Briefbot covers is far-region news: low.
     """
     model = load_events()
-    types = model.types
     reopened = any(sentence == 0 and e.type == "border_reopening" for sentence, e in found)
     out = []
     for sentence, event in found:
         severity = event.severity
-        spec = types[event.type]
-        if spec.attributed and len(event.parties) < 2:
-            severity = _down(severity)
         if sentence > 1 or (reopened and event.type == "border_closure"):
             severity = min(severity, Severity.MEDIUM, key=lambda s: s.rank)
         if event.parties and model.coverage and not set(event.parties) & model.coverage:
             severity = Severity.LOW  # far-region news: North Korea's missile tests
-
         out.append((sentence, replace(event, severity=severity)))
     return tuple(out)
-
-
-def _down(severity: Severity) -> Severity:
-    return next(s for s in Severity if s.rank == max(severity.rank - 1, 0))
 
 
 def event_severity(
