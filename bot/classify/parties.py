@@ -15,6 +15,8 @@ from bot.classify import thresholds as t
 from bot.classify.events import load_events
 from bot.domain import Event, RegionRole, RegionTag, Severity, TopicTag
 
+#: The score of a topic tag made by one strong word in the body (topics.py: s / (s + 1), s = 1).
+WORD_ONCE = 0.5
 #: Events that a farm, delivery or wedding drone would otherwise make (contexts.yaml civil_drone).
 CIVIL_DRONE_TYPES = frozenset({"drone_incursion", "drone_debris_found", "shoot_down", "airport_disruption"})
 
@@ -58,8 +60,12 @@ def with_event_topics(topics: Sequence[TopicTag], found: Sequence[tuple[int, Eve
     event's topics only when the words found the item to be security news (a background
     clause does not make a weather item diplomacy)."""
     types = load_events().types
-    out = {tag.topic: tag for tag in topics}
     headline = any(sentence <= 1 for sentence, _ in found)
+    if headline:
+        # The headline's events say what the item is about; a topic word said once in the body
+        # ("exceptions for diplomats", "sanctions") is detail (a tag at WORD_ONCE or below).
+        topics = [tag for tag in topics if tag.score > WORD_ONCE]
+    out = {tag.topic: tag for tag in topics}
     for sentence, event in found:
         if sentence > 1 and not (topics or headline):
             continue
