@@ -17,7 +17,14 @@ from bot.classify.events import find_events
 from bot.classify.language import detect_language
 from bot.classify.lexicon import Match
 from bot.classify.model import Model, load_model
-from bot.classify.parties import CIVIL_DRONE_TYPES, event_severity, parties_about, settle, with_event_topics
+from bot.classify.parties import (
+    CIVIL_DRONE_TYPES,
+    WORD_ONCE,
+    event_severity,
+    parties_about,
+    settle,
+    with_event_topics,
+)
 from bot.classify.regions import score_regions
 from bot.classify.severity import score_severity
 from bot.classify.text import Tokens, tokenize
@@ -74,6 +81,9 @@ class Classifier:
         topics = score_topics(self.model, tokens, topical)
         severity, why = score_severity(self.model, tokens, matches, has_topic=bool(topics))
         events: tuple[Event, ...] = ()
+        if not found and len(topics) == 1 and topics[0].score <= WORD_ONCE:
+            # No event and one topic word said once in the body: not security news.
+            topics, severity, why = (), Severity.LOW, ()
         if found:
             found = settle(found)
             events = tuple(event for _, event in found)
