@@ -111,9 +111,12 @@ async def test_stored_items_carry_their_tags_with_evidence(database, feed_server
     assert {r[1] for r in wagner} == {"high"}
     assert {r[2] for r in wagner} == {T0}
     regions = {(r[4], r[5]) for r in wagner if r[3] == "region"}
-    assert ("LT", "about") in regions
-    assert {("BY", "mentioned"), ("PL", "mentioned"), ("LV", "mentioned")} <= regions
+    # The parties of the closure are about (Lithuania closes crossings with Belarus); the
+    # neighbours named as background are mentioned.
+    assert {("LT", "about"), ("BY", "about")} <= regions
+    assert {("PL", "mentioned"), ("LV", "mentioned")} <= regions
     assert {"border", "military"} <= {r[4] for r in wagner if r[3] == "topic"}
+    assert ("event", "border_closure") in {(r[3], r[4]) for r in wagner}
     lt = next(r for r in wagner if r[4] == "LT")
     assert "Lithuania" in lt[6]
 
