@@ -66,6 +66,7 @@ class EventType:
     attributed: bool = False  #: its base severity needs two parties (whose drone, over whom)
     yields_to: tuple[str, ...] = ()  #: types that, found in the same sentence, say it better
     unless: tuple[str, ...] = ()  #: word groups that, in the same sentence, mean another event
+    home_party: bool = False  #: the item's home state is a party even when others are named
 
 
 class _Index:
@@ -161,6 +162,7 @@ def load_events() -> EventModel:
             attributed=bool(spec.get("attributed")),
             yields_to=tuple(spec.get("yields_to") or ()),
             unless=tuple(spec.get("unless") or ()),
+            home_party=bool(spec.get("home_party")),
         )
     by_first: dict[str, list[tuple[EventType, Frame]]] = {}
     for event_type in types.values():
@@ -460,7 +462,7 @@ def _event(
                 parties.append(code)
     # "Vyriausybė uždaro sieną su Baltarusija": the actor is the item's own state; but "Lotnisko
     # w Wilnie zamknięte" in a Polish item is Lithuania's, not Poland's.
-    if home and home not in parties and not own_side:
+    if home and home not in parties and (not own_side or (event_type.home_party and len(named) < 2)):
         parties.insert(0, home)
         named.add(home)
     # An incursion, shoot-down or crash is an alarm when a state's drone is over another state

@@ -36,8 +36,9 @@ def parties_about(
         for code in event.parties:
             counts[code] += 1 + (len(main) - rank) / 100  # earlier events first on ties
     words_about = [r.code for r in regions if r.role is RegionRole.ABOUT]
-    for code in words_about[:1]:
-        counts[code] += 0.5
+    if len(counts) < 2:  # the events name one side only: the words' first country is the other
+        for code in words_about[:1]:
+            counts[code] += 0.5
     if not counts:
         return tuple(regions)
     by_code = {r.code: r for r in regions}
