@@ -368,13 +368,15 @@ def find_events(
                 parties = (*seen[1].parties, *more)[:MAX_PARTIES]
                 seen = (seen[0], Event(seen[1].type, seen[1].severity, parties, seen[1].evidence))
                 out[event.type] = seen
-        if sentence <= 1 and event.severity.rank > seen[1].severity.rank:
+        # The title's reading stands ("Lithuania may close the border" stays hedged though the
+        # lead says the government is considering a closure); a lead reading raises a lead one.
+        if seen[0] == sentence == 1 and event.severity.rank > seen[1].severity.rank:
             first = seen[1]
             out[event.type] = (
                 seen[0],
                 Event(event.type, event.severity, first.parties or event.parties, first.evidence),
             )
-    _attribute(out, by_sentence, countries, sentences)
+    _attribute(out, by_sentence, countries, sentences, model)
     return tuple(out.values())
 
 
@@ -383,6 +385,7 @@ def _attribute(
     by_sentence: Mapping[int, Mapping[str, list[_Hit]]],
     countries: Sequence[tuple[int, str]],
     sentences: Sequence[int],
+    model: EventModel,
 ) -> None:
     """ "Drohne abgestürzt: Warschau beschuldigt Russland" — the state the title or lead accuses
     is a party of the events found there (LABELLING.md section 1: the state the main claim
@@ -396,14 +399,15 @@ def _attribute(
         for name, (first, event) in list(out.items()):
             if first <= 1 and accused:
                 parties = list(event.parties)
+                severity = event.severity
                 for code in accused:
                     if code not in parties:
                         parties.append(code)
-                        break  # the first state named after the accusation
-                out[name] = (
-                    first,
-                    Event(event.type, event.severity, tuple(parties[:MAX_PARTIES]), event.evidence),
-                )
+                        spec = model.types[event.type]
+                        if spec.attributed and len(parties) == 2 and severity.rank < spec.severity.rank:
+                            severity = next(s for s in Severity if s.rank == severity.rank + 1)
+                        break  # the first state named after the accusation: whose drone it was
+                out[name] = (first, Event(event.type, severity, tuple(parties[:MAX_PARTIES]), event.evidence))
 
 
 def _event(
