@@ -27,6 +27,8 @@ from bot.domain import Event, Severity
 
 #: Shortest prefix a `word*` pattern may have: shorter ones match half the dictionary.
 MIN_PREFIX = 3
+#: Shortest fragment a `*word*` pattern (inside compounds) may have.
+MIN_INSIDE = 5
 #: Evidence longer than this many tokens is cut to the frame's words.
 MAX_EVIDENCE_TOKENS = 12
 #: How many tokens before the action a negation counts ("did not violate", "не нарушали").
@@ -46,6 +48,7 @@ _CLAUSE_PUNCTUATION = (";", " — ", " – ", "(", ": ")
 class _Pattern:
     group: str  #: the word group ("close", "border", or a modifier name)
     words: tuple[tuple[str, bool], ...]  #: (script-tagged fold, is prefix)
+    inside: bool = False  #: "*kabel*": one word containing it (compounds: Unterseekabel, kabelskada)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +78,12 @@ class _Index:
     def __init__(self, patterns: Iterable[_Pattern]) -> None:
         self.exact: dict[str, list[_Pattern]] = {}
         self.prefix: dict[str, list[_Pattern]] = {}
+        self.inside: list[tuple[str, str, _Pattern]] = []  #: (script, fragment, pattern)
         for p in patterns:
             word, is_prefix = p.words[0]
+            if p.inside:
+                self.inside.append((word[:2], word[2:], p))
+                continue
             (self.prefix if is_prefix else self.exact).setdefault(word, []).append(p)
         self.lengths = sorted({len(w) for w in self.prefix})
         self._cache: dict[str, tuple[_Pattern, ...]] = {}
@@ -89,6 +96,8 @@ class _Index:
                 if length > len(word):
                     break
                 out.extend(self.prefix.get(word[:length], ()))
+            script, bare = word[:2], word[2:]
+            out.extend(p for s, fragment, p in self.inside if s == script and fragment in bare)
             found = tuple(out)
             if len(self._cache) < 200_000:
                 self._cache[word] = found
@@ -101,6 +110,11 @@ def _fits(word: str, pattern: tuple[str, bool]) -> bool:
 
 
 def _compile(group: str, text: str) -> _Pattern | None:
+    if text.startswith("*") and text.endswith("*") and " " not in text.strip():
+        pieces = _TOKEN.findall(text)
+        if len(pieces) == 1 and len(fold(pieces[0])) >= MIN_INSIDE:
+            script = "c:" if "\u0400" <= pieces[0][0] <= "\u052f" else "l:"
+            return _Pattern(group, ((script + fold(pieces[0]), True),), inside=True)
     words: list[tuple[str, bool]] = []
     for raw in text.split():
         star = raw.endswith("*")
