@@ -22,9 +22,11 @@ ROWS = [
 ]
 LANGUAGES = sorted({r["language"] for r in ROWS})
 #: Share of event phrasings whose type is found, overall and in the weakest language (measured
-#: 2026-12-07: 0.82 overall, 0.70 in the weakest, Romanian).
-OVERALL_FLOOR = 0.80
-LANGUAGE_FLOOR = 0.68
+#: 2026-12-07: 0.91 overall, 0.84 in the weakest, Swedish). The misses were used to find
+#: vocabulary gaps (words and compounds of each language, never whole phrasings), so this is a
+#: regression guard, not a blind measure: the hold-out of real reports is that.
+OVERALL_FLOOR = 0.89
+LANGUAGE_FLOOR = 0.82
 
 
 def _found(row: dict) -> bool:
