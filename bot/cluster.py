@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
@@ -53,6 +54,7 @@ NAME_PREFIX = 5  # …or a shared beginning this long: inflected forms (Rēzekne
 #: "events": the share of security event types (border_closure, airport_disruption …) the item
 #: and the story have in common — what happened, the same in every language.
 WEIGHTS = {"names": 0.45, "words": 0.3, "numbers": 0.1, "topics": 0.05, "events": 0.1}
+MAX_URLS = 500  # report addresses a story remembers (to count an article listed twice once)
 MAX_WORDS = 300  # content words a story remembers (its first items say what it is)
 #: A later report that repeats this many of a story's two-word phrases (content words, same
 #: language) continues it, even a week on: the seeds, 8 days apart, share 13 ("wagner group",
@@ -132,6 +134,8 @@ class Story:
     pairs: dict[str, set[str]] = field(default_factory=dict)  #: language → two-word phrases
     item_count: int = 0
     sources: set[str] = field(default_factory=set)
+    #: the reports' addresses: the same article listed in two feeds is one report of one source
+    urls: set[str] = field(default_factory=set)
     #: language → (title, url) of the story's first item in that language
     titles: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     topic_counts: Counter[str] = field(default_factory=Counter)
@@ -168,6 +172,7 @@ class Story:
             "words": {lang: sorted(w) for lang, w in self.words.items()},
             "pairs": {lang: sorted(p) for lang, p in self.pairs.items()},
             "sources": sorted(self.sources),
+            "urls": sorted(self.urls)[:MAX_URLS],
             "topic_counts": dict(self.topic_counts),
             "about_counts": dict(self.about_counts),
             "titles": {lang: list(t) for lang, t in self.titles.items()},
@@ -200,6 +205,7 @@ class Story:
             pairs={lang: set(p) for lang, p in (state.get("pairs") or {}).items()},
             item_count=item_count,
             sources=set(state.get("sources") or ()),
+            urls=set(state.get("urls") or ()),
             titles={lang: (t[0], t[1]) for lang, t in (state.get("titles") or {}).items()},
             topic_counts=topic_counts,
             about_counts=about_counts,
@@ -276,6 +282,16 @@ def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model,
         again=says_again(tokens, c.language),
         actor=next((r.code for r in c.regions if r.role is RegionRole.ABOUT), None),
     )
+
+
+def _canonical(url: str | None) -> str:
+    """An article's address without scheme, "www.", query and fragment: the same article however
+    two feeds link it."""
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}" if host else ""
 
 
 def _overlap(a: Iterable[str], b: Iterable[str]) -> float:
@@ -469,6 +485,7 @@ class Clusterer:
                 mine |= pairs
         into.item_count += other.item_count
         into.sources |= other.sources
+        into.urls |= other.urls
         for language, title in other.titles.items():
             into.titles.setdefault(language, title)
         if other.severity.rank > into.severity.rank:
@@ -497,7 +514,11 @@ class Clusterer:
         if len(pairs) < MAX_PAIRS:
             pairs |= f.pairs
         story.item_count += 1
-        story.sources.add(item.source)
+        url = _canonical(item.url)
+        if not url or url not in story.urls:  # the same article from a second feed: no new source
+            story.sources.add(item.source)
+        if url and len(story.urls) < MAX_URLS:
+            story.urls.add(url)
         if f.language not in story.titles and item.title:
             story.titles[f.language] = (item.title, item.url)
         if f.severity.rank > story.severity.rank:

@@ -208,3 +208,23 @@ def test_a_restored_story_is_joined_like_the_original():
     assert (assignment.story_key, assignment.new_story) == (story.key, False)
     assert assignment.score == original.add(b).score
     assert restarted.stories[story.key].id == 7
+
+
+def test_the_same_article_in_two_feeds_is_one_source():
+    first, other = labelled("c01-a", "c01-b")
+    clusterer = Clusterer()
+    clusterer.add(first)
+    again = ClusterItem(
+        "copy",
+        first.title,
+        first.summary,
+        first.published,
+        "Another feed",
+        first.language,
+        first.url.replace("https://", "http://") + "?utm_source=rss",  # linked differently
+    )
+    clusterer.add(again)
+    clusterer.add(other)
+    (story,) = clusterer.stories.values()
+    assert story.item_count == 3
+    assert story.sources == {first.source, other.source}  # the copy adds no source
