@@ -240,10 +240,12 @@ def story_line(
     story: StoryLine, now: datetime, *, with_age: bool = True, language: str | None = None, why: bool = False
 ) -> str:
     """One story as one line of Telegram HTML: mark, linked title (in the reader's language when
-    a source wrote in it), sources, age."""
+    a source wrote in it), sources and the languages of its reports, age."""
     mark = "🔴" if story.severity is Severity.HIGH else "•"
     title, url = story.title_for(language)
     text = f"{mark} {link(url or '', _clip(title))} — {escape(_sources(story.sources, language))}"
+    if len(story.titles) > 1:  # reported in several languages: which ("en, ru, pl")
+        text += f" ({escape(', '.join(sorted(story.titles)))})"
     text += f" · {escape(age(story.last_seen, now, language))}" if with_age else ""
     # In Telegram "/why_123" is a command the reader can tap: the evidence behind the story.
     return text + (f" · /why_{story.id}" if why else "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.briefing import Level, activity
@@ -65,6 +67,7 @@ from bot.briefing import (  # noqa: E402
     compose_digest,
     compose_status,
     render_status,
+    story_line,
 )
 from bot.domain import Severity  # noqa: E402
 from bot.render import TELEGRAM_LIMIT, html_text, split_message, utf16_len, validate  # noqa: E402
@@ -242,3 +245,16 @@ def test_a_reader_gets_the_nearest_title_the_story_has():
     assert replace(story, titles={"be": be, "lv": lv, "uk": uk}).title_for("ru") == uk
     english = ("Latvia reopens Silene crossing", "https://lsm.test/1")
     assert replace(story, titles={"be": be, "en": english}).title_for("lt") == english
+
+
+def test_a_story_reported_in_several_languages_names_them():
+    story = replace(
+        line(7, "Lithuania closes border", sources=3),
+        titles={
+            "ru": ("Литва закрывает границу", None),
+            "en": ("Lithuania closes border", None),
+            "pl": ("x", None),
+        },
+    )
+    assert "— 3 sources (en, pl, ru)" in story_line(story, NOW, language="en")
+    assert "(" not in story_line(line(8, "One language"), NOW, language="en")
