@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -12,16 +13,20 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.delivery import Deliverer
+from bot.domain import FeedSpec
 from bot.fetch import Fetcher
 from bot.ingest import Poller
 from db.engine import Database
 from db.models import Chat, Delivery, Story
 from db.queries import chats as chat_queries
 from db.queries import deliveries as ledger
+from db.queries import feeds as feed_queries
 from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
+from tests.fakes.feeds import rss
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.test_stories import NOW, serve
+from tests.integration.test_stories import fake as fake_item
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 ANN, BOB, CAROL = 1001, 1002, 1003
@@ -140,9 +145,19 @@ async def test_a_severe_story_alerts_each_following_chat_once_however_many_feeds
     assert story.severity == "medium" and story.source_count >= 2  # one story from several feeds
     assert len(alerts(fake, ANN)) == 1 and f"/why_{story.id}" in alerts(fake, ANN)[0]
     assert len(alerts(fake, BOB)) == 1 and alerts(fake, CAROL) == []
-    # Another feed reports it later: the story grows, nobody gets a second alert.
+    # Another outlet reports it later: the story grows, nobody gets a second alert.
     clock.advance(minutes=5)
-    await poll(database, feed_server, clock, {"ru": ["c04-a"]})
+    report = replace(
+        fake_item("c04-a"), guid="c04-a-copy", link="https://www.delfi.lt/ru/news/balloons-vilnius"
+    )
+    feed_server.route("/ru.xml", body=rss([report]))
+    spec = FeedSpec(name="news ru", url=feed_server.url("/ru.xml"), language="ru")
+    database.call(feed_queries.sync_feed_list, [spec], clock.now())
+    fetcher = Fetcher(now=clock.now)
+    await Poller(
+        db=database, fetcher=fetcher, clock=clock, default_interval=300, rng=random.Random(2)
+    ).poll_all()
+    await fetcher.aclose()
     assert database.call(lambda s: s.get(Story, story.id).source_count) == story.source_count + 1
     await deliverer.tick()
     assert len(alerts(fake, ANN)) == 1 and len(alerts(fake, BOB)) == 1
