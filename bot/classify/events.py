@@ -7,48 +7,40 @@
                 item's home country when the action has no actor before it ("Vyriausybė uždaro
                 sieną su Baltarusija" → LT, BY)
 
-Words are matched per language, by prefix or exactly (events.yaml says why), on the folded
-tokens the classifier already made. Country names come from the classifier's one lexicon pass.
+Words are matched per language on the folded tokens the classifier already made (frames.py;
+why prefixes and not a lemmatiser: docs/decisions/0003-event-frames.md). Country names come from
+the classifier's one lexicon pass.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
 
 import yaml
 
+from bot.classify.frames import (
+    Hit,
+    Pattern,
+    PatternIndex,
+    clause_numbers,
+    compile_pattern,
+    find_hits,
+)
 from bot.classify.lexicon import Match
 from bot.classify.model import DATA, _WordLoader
-from bot.classify.text import _TOKEN, Tokens, fold
+from bot.classify.text import Tokens
 from bot.domain import Event, Severity
 
-#: Shortest prefix a `word*` pattern may have: shorter ones match half the dictionary.
-MIN_PREFIX = 3
-#: Shortest fragment a `*word*` pattern (inside compounds) may have.
-MIN_INSIDE = 5
 #: Evidence longer than this many tokens is cut to the frame's words.
 MAX_EVIDENCE_TOKENS = 12
 #: How many tokens before the action a negation counts ("did not violate", "не нарушали").
 NEGATION_REACH = 3
 #: At most this many parties per event (LABELLING.md: usually 1–3).
 MAX_PARTIES = 3
-#: Events are read in the title and the first sentences of the summary: what an item reports is
-#: there (a long summary's later sentences are background, and at most medium anyway).
-MAX_SENTENCE = 4
 #: How many tokens before a frame word a hedge counts ("suspected of violating", "may close").
 HEDGE_REACH = 4
-MODIFIERS = ("other_sense", "negation", "denial", "hedge", "past", "escalation", "clause")
-_CLAUSE_PUNCTUATION = (";", " — ", " – ", "(", ": ")
-
-
-@dataclass(frozen=True, slots=True)
-class _Pattern:
-    group: str  #: the word group ("close", "border", or a modifier name)
-    words: tuple[tuple[str, bool], ...]  #: (script-tagged fold, is prefix)
-    inside: bool = False  #: "*kabel*": one word containing it (compounds: Unterseekabel, kabelskada)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,67 +64,10 @@ class EventType:
     home_party: bool = False  #: the item's home state is a party even when others are named
 
 
-class _Index:
-    """Patterns of one language: exact first words and prefix first words, with a per-word cache."""
-
-    def __init__(self, patterns: Iterable[_Pattern]) -> None:
-        self.exact: dict[str, list[_Pattern]] = {}
-        self.prefix: dict[str, list[_Pattern]] = {}
-        self.inside: list[tuple[str, str, _Pattern]] = []  #: (script, fragment, pattern)
-        for p in patterns:
-            word, is_prefix = p.words[0]
-            if p.inside:
-                self.inside.append((word[:2], word[2:], p))
-                continue
-            (self.prefix if is_prefix else self.exact).setdefault(word, []).append(p)
-        self.lengths = sorted({len(w) for w in self.prefix})
-        self._cache: dict[str, tuple[_Pattern, ...]] = {}
-
-    def starting(self, word: str) -> tuple[_Pattern, ...]:
-        found = self._cache.get(word)
-        if found is None:
-            out = list(self.exact.get(word, ()))
-            for length in self.lengths:
-                if length > len(word):
-                    break
-                out.extend(self.prefix.get(word[:length], ()))
-            script, bare = word[:2], word[2:]
-            out.extend(p for s, fragment, p in self.inside if s == script and fragment in bare)
-            found = tuple(out)
-            if len(self._cache) < 200_000:
-                self._cache[word] = found
-        return found
-
-
-def _fits(word: str, pattern: tuple[str, bool]) -> bool:
-    text, is_prefix = pattern
-    return word.startswith(text) if is_prefix else word == text
-
-
-def _compile(group: str, text: str) -> _Pattern | None:
-    if text.startswith("*") and text.endswith("*") and " " not in text.strip():
-        pieces = _TOKEN.findall(text)
-        if len(pieces) == 1 and len(fold(pieces[0])) >= MIN_INSIDE:
-            script = "c:" if "\u0400" <= pieces[0][0] <= "\u052f" else "l:"
-            return _Pattern(group, ((script + fold(pieces[0]), True),), inside=True)
-    words: list[tuple[str, bool]] = []
-    for raw in text.split():
-        star = raw.endswith("*")
-        pieces = _TOKEN.findall(raw)
-        for j, piece in enumerate(pieces):
-            script = "c:" if "\u0400" <= piece[0] <= "\u052f" else "l:"
-            is_prefix = star and j == len(pieces) - 1
-            folded = fold(piece)
-            if is_prefix and len(folded) < MIN_PREFIX:
-                is_prefix = False
-            words.append((script + folded, is_prefix))
-    return _Pattern(group, tuple(words)) if words else None
-
-
 @dataclass
 class EventModel:
     types: dict[str, EventType]
-    indexes: dict[str, _Index]  #: language → patterns of every word group and modifier
+    indexes: dict[str, PatternIndex]  #: language → patterns of every word group and modifier
     #: word group → (type, frame) of every frame that starts with it: a sentence tries only the
     #: frames whose first group it has
     by_first: dict[str, list[tuple[EventType, Frame]]] = field(default_factory=dict)
@@ -144,12 +79,12 @@ class EventModel:
 @functools.cache
 def load_events() -> EventModel:
     data = yaml.load((DATA / "events.yaml").read_text(encoding="utf-8"), Loader=_WordLoader)  # noqa: S506
-    by_language: dict[str, list[_Pattern]] = {}
+    by_language: dict[str, list[Pattern]] = {}
     for section in ("words", "modifiers"):
         for group, languages in (data.get(section) or {}).items():
             for language, forms in (languages or {}).items():
                 for form in forms or ():
-                    pattern = _compile(str(group), str(form))
+                    pattern = compile_pattern(str(group), str(form))
                     if pattern:
                         by_language.setdefault(str(language), []).append(pattern)
     types: dict[str, EventType] = {}
@@ -186,88 +121,11 @@ def load_events() -> EventModel:
     coverage = frozenset(str(c).upper() for c in data.get("coverage") or ())
     return EventModel(
         types,
-        {lang: _Index(patterns) for lang, patterns in by_language.items()},
+        {lang: PatternIndex(patterns) for lang, patterns in by_language.items()},
         by_first,
         external,
         coverage,
     )
-
-
-class _Hit(NamedTuple):
-    group: str
-    start: int
-    end: int
-
-
-def _hits(index: _Index, tokens: Tokens) -> list[_Hit]:
-    words, sentences = tokens.words, tokens.sentences
-    count = len(words)
-    out: list[_Hit] = []
-    cache, starting = index._cache, index.starting
-    for i, word in enumerate(words):
-        if sentences[i] > MAX_SENTENCE:
-            break
-        found = cache.get(word)
-        if found is None:
-            found = starting(word)
-        for p in found:
-            n = len(p.words)
-            if n > 1:
-                end = i + n
-                if end > count or sentences[end - 1] != sentences[i]:
-                    continue
-                if not all(_fits(words[i + j], p.words[j]) for j in range(1, n)):
-                    continue
-            out.append(_Hit(p.group, i, i + n))
-    return out
-
-
-def _clauses(tokens: Tokens, hits: Sequence[_Hit]) -> list[int]:
-    """A clause number per token: a new clause at every sentence, before a clause word ("as",
-    "after", "на фоне") and after ; — ( or a colon."""
-    breaks = {h.start for h in hits if h.group == "clause"}
-    starts, sentences = tokens.starts, tokens.sentences
-    first_of: dict[int, int] = {}
-    for i, sentence in enumerate(sentences):
-        first_of.setdefault(sentence, i)
-    for sentence, first in first_of.items():
-        text = tokens.texts[sentence]
-        marks = [pos for mark in _CLAUSE_PUNCTUATION for pos in _positions(text, mark)]
-        if not marks:
-            continue
-        i = first
-        for pos in sorted(marks):  # the first token after the mark starts a clause
-            while i < len(sentences) and sentences[i] == sentence and starts[i] <= pos:
-                i += 1
-            if i < len(sentences) and sentences[i] == sentence:
-                breaks.add(i)
-    # A clause opened by a clause word ends at the next comma too: "during a Russian attack on
-    # Ukraine, drones entered Polish airspace".
-    words = {h.start for h in hits if h.group == "clause"}
-    out: list[int] = []
-    clause = 0
-    opened_by_word = False
-    previous = sentences[0] if sentences else 0
-    for i, sentence in enumerate(sentences):
-        if i and (sentence != previous or i in breaks):
-            clause += 1
-            opened_by_word = i in words
-        elif i and opened_by_word and "," in tokens.texts[sentence][tokens.ends[i - 1] : starts[i]]:
-            clause += 1
-            opened_by_word = False
-        if i == 0:
-            opened_by_word = 0 in words
-        previous = sentence
-        out.append(clause)
-    return out
-
-
-def _positions(text: str, mark: str) -> list[int]:
-    out, at = [], text.find(mark)
-    while at >= 0:
-        out.append(at)
-        at = text.find(mark, at + 1)
-    return out
 
 
 def _lower(severity: Severity, floor: Severity = Severity.LOW) -> Severity:
@@ -291,14 +149,14 @@ def find_events(
     index = model.indexes.get(language)
     if index is None or not len(tokens):
         return ()
-    hits = _hits(index, tokens)
+    hits = find_hits(index, tokens)
     other = [(h.start, h.end) for h in hits if h.group == "other_sense"]
     if other:  # "close to the border": no word of an other-sense phrase is a frame word
         hits = [h for h in hits if h.group == "other_sense" or not any(s <= h.start < e for s, e in other)]
     if not hits:
         return ()
     sentences = tokens.sentences
-    by_sentence: dict[int, dict[str, list[_Hit]]] = {}
+    by_sentence: dict[int, dict[str, list[Hit]]] = {}
     for h in hits:
         by_sentence.setdefault(sentences[h.start], {}).setdefault(h.group, []).append(h)
     # Only the frames that are complete in a sentence are tried, by type in catalogue order.
@@ -315,7 +173,7 @@ def find_events(
         candidates[sentence] = sorted(complete.values(), key=lambda c: order[c[0].name])
     if not any(candidates.values()):
         return ()
-    clause_of = _clauses(tokens, hits)
+    clause_of = clause_numbers(tokens, hits)
     # "a Cook Islands-flagged tanker": the flag state is not a party
     flagged = {h.start for h in hits if h.group == "flag_state"}
     countries = sorted(
@@ -332,7 +190,7 @@ def find_events(
         eased = "reopen" in groups
         typed: dict[str, tuple[int, Event]] = {}
         for event_type, frames in candidates[sentence]:
-            best: tuple[int, Event, list[_Hit]] | None = None
+            best: tuple[int, Event, list[Hit]] | None = None
             for frame in frames:
                 anchor = groups[frame.groups[0]][0]
                 chosen = [anchor] + [
@@ -396,7 +254,7 @@ def find_events(
 
 def _attribute(
     out: dict[str, tuple[int, Event]],
-    by_sentence: Mapping[int, Mapping[str, list[_Hit]]],
+    by_sentence: Mapping[int, Mapping[str, list[Hit]]],
     countries: Sequence[tuple[int, str]],
     sentences: Sequence[int],
     model: EventModel,
@@ -427,8 +285,8 @@ def _attribute(
 def _event(
     event_type: EventType,
     frame: Frame,
-    chosen: list[_Hit],
-    groups: Mapping[str, list[_Hit]],
+    chosen: list[Hit],
+    groups: Mapping[str, list[Hit]],
     clause_of: list[int],
     countries: Sequence[tuple[int, str]],
     tokens: Tokens,
@@ -498,7 +356,7 @@ def _event(
 
 def _evidence(
     tokens: Tokens,
-    chosen: Sequence[_Hit],
+    chosen: Sequence[Hit],
     countries: Sequence[tuple[int, str]],
     clause_of: list[int],
     clauses: set[int],
@@ -525,26 +383,11 @@ def says_again(tokens: Tokens, language: str, model: EventModel | None = None) -
     title = [i for i, sentence in enumerate(tokens.sentences) if sentence == 0]
     if not title:
         return False
-    head = _Tokens_prefix(tokens, title[-1] + 1)
-    return any(h.group == "again" for h in _hits(index, head))
+    head = _title_only(tokens, title[-1] + 1)
+    return any(h.group == "again" for h in find_hits(index, head))
 
 
-def _Tokens_prefix(tokens: Tokens, end: int) -> Tokens:
+def _title_only(tokens: Tokens, end: int) -> Tokens:
     out = Tokens()
     out.words, out.sentences = tokens.words[:end], tokens.sentences[:end]
     return out
-
-
-def event_topics(events: Iterable[Event], model: EventModel | None = None) -> dict[str, list[Event]]:
-    """Topic → the events that give it."""
-    model = model or load_events()
-    out: dict[str, list[Event]] = {}
-    for event in events:
-        for topic in model.types[event.type].topics:
-            out.setdefault(topic, []).append(event)
-    return out
-
-
-def catalogue() -> dict[str, Any]:
-    """Type → (topics, base severity), for docs and tests."""
-    return {name: (t.topics, t.severity.value) for name, t in load_events().types.items()}
