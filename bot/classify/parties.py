@@ -46,8 +46,11 @@ def parties_about(
     out: list[RegionTag] = []
     for code in about:
         tag = by_code.get(code)
-        if tag is None:  # the home country, named by no word ("the government closes …")
-            out.append(RegionTag(code, RegionRole.ABOUT, t.HOME_ONLY_SCORE, (f"language:{language}",)))
+        if tag is None:
+            # Named by no word: the home state ("the government closes …") or the neighbour beyond
+            # a border with one neighbour. Its evidence is the event that makes it a party.
+            why = next((e.evidence for e in main if code in e.parties and e.evidence), ())
+            out.append(RegionTag(code, RegionRole.ABOUT, t.HOME_ONLY_SCORE, why or (f"language:{language}",)))
         else:
             out.append(RegionTag(code, RegionRole.ABOUT, tag.score, tag.evidence))
     for tag in regions:
