@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot import regions
 from bot.briefing import (
+    EVENT_NAMES,
     TOPIC_NAMES,
     compose_digest,
     compose_status,
@@ -194,7 +195,7 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 role = _(evidence.roles.get(value, "mentioned"))
                 name += f" ({role})"
             elif kind == "event":  # "border closure: 'closes its border with Belarus'"
-                name = _(value.replace("_", " "))
+                name = _(EVENT_NAMES.get(value, value.replace("_", " ")))
                 words = [f"‘{w}’" for w in words[:2]]
             else:
                 name = _(TOPIC_NAMES.get(value, value))
