@@ -76,10 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     feeds.add_argument("--json", action="store_true", help="print JSON instead of a table")
     classify = commands.add_parser(
         "classify",
-        help="tag JSON Lines items with regions, topics and severity",
+        help="tag JSON Lines items with security events, regions, topics and severity",
         description='Read JSON Lines ({"id", "title", "summary", "language"}; language optional) '
         "from FILE or stdin and write one JSON line per item, in order: id, language, regions "
-        "(code, role about|mentioned, score, evidence), topics (topic, score, evidence), severity. "
+        "(code, role about|mentioned, score, evidence), topics (topic, score, evidence), severity, "
+        "events (type, severity, parties, evidence). "
         'A bad line gets {"id", "error"} and the run goes on. Needs no configuration or database.',
     )
     classify.add_argument(
