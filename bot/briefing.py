@@ -23,7 +23,7 @@ from babel import Locale
 from babel.dates import format_datetime
 
 from bot.domain import Severity
-from bot.i18n import LANGUAGES, N_, translator
+from bot.i18n import LANGUAGES, translator
 from bot.regions import Region
 from bot.render import bold, escape, italic, link
 
@@ -86,47 +86,6 @@ def activity(last_24h: int, previous_days: Sequence[int], high_severity_24h: int
 LATEST_STORIES = 8  #: issue 5: "the latest 5–8 stories"
 DIGEST_PER_REGION = 12  #: a digest lists this many stories per region, the rest are counted
 TITLE_MAX = 200  #: characters of a title shown (a 10 kB title must not fill the message)
-#: Event types as readers see them (bot/classify/data/events.yaml), translated where shown.
-EVENT_NAMES = {
-    "border_closure": N_("border closure"),
-    "border_reopening": N_("border reopening"),
-    "border_restriction": N_("border restriction"),
-    "crossing_traffic_halted": N_("traffic halted at a crossing"),
-    "airspace_violation": N_("airspace violation"),
-    "drone_incursion": N_("drone incursion"),
-    "missile_incursion": N_("missile incursion"),
-    "shoot_down": N_("shoot-down"),
-    "drone_debris_found": N_("drone debris found"),
-    "balloon_incursion": N_("balloon incursion"),
-    "airport_disruption": N_("airport disruption"),
-    "infrastructure_damage": N_("cable or pipeline damage"),
-    "gps_interference": N_("GPS interference"),
-    "sabotage": N_("sabotage"),
-    "railway_sabotage": N_("railway sabotage"),
-    "cyberattack": N_("cyberattack"),
-    "espionage": N_("espionage"),
-    "disinformation": N_("disinformation"),
-    "military_exercise": N_("military exercise"),
-    "troop_deployment": N_("troop deployment"),
-    "troops_massing": N_("troops massing"),
-    "mobilisation": N_("mobilisation"),
-    "conscription": N_("conscription"),
-    "defence_procurement": N_("defence procurement"),
-    "military_aid": N_("military aid"),
-    "border_barrier": N_("border barrier"),
-    "migrant_pressure": N_("migrant pressure"),
-    "state_of_emergency": N_("state of emergency"),
-    "armed_attack": N_("armed attack"),
-    "border_shooting": N_("shots at the border"),
-    "border_detention": N_("detention at the border"),
-    "diplomatic_expulsion": N_("diplomats expelled"),
-    "envoy_summoned": N_("envoy summoned"),
-    "sanctions": N_("sanctions"),
-    "treaty_withdrawal": N_("treaty withdrawal"),
-    "official_threat": N_("threat by an official"),
-    "nato_consultations": N_("NATO consultations"),
-    "diplomatic_talks": N_("diplomatic talks"),
-}
 TOPIC_NAMES = {
     "border": "border",
     "military": "military",

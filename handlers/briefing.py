@@ -14,7 +14,6 @@ from telegram.ext import ContextTypes
 
 from bot import regions
 from bot.briefing import (
-    EVENT_NAMES,
     TOPIC_NAMES,
     compose_digest,
     compose_status,
@@ -24,6 +23,7 @@ from bot.briefing import (
     render_status,
 )
 from bot.charts import story_chart
+from bot.i18n import EVENT_NAMES
 from bot.render import bold, escape, italic, link
 from db.queries import briefing as queries
 from db.queries import chats as chat_queries
