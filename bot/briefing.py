@@ -97,6 +97,16 @@ _LEVEL_MARK = {Level.CALM: "🟢", Level.ELEVATED: "🟠", Level.HIGH: "🔴"}
 
 
 @dataclass(frozen=True, slots=True)
+class DevelopmentLine:
+    """A severe development of a story as readers see it: the report that brought it."""
+
+    title: str
+    url: str | None
+    events: tuple[str, ...]  #: event types (bot/classify/data/events.yaml)
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StoryLine:
     """What a reader sees of one story (from the ``stories`` table)."""
 
@@ -113,6 +123,8 @@ class StoryLine:
     created_at: datetime | None = None
     #: language → (title, url) of its first report in that language ("prefer the reader's language")
     titles: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: its severe developments, oldest first (the Nth is what alert ".N" tells)
+    developments: tuple[DevelopmentLine, ...] = ()
 
     def title_for(self, language: str | None) -> tuple[str, str | None]:
         """The title and link to show a reader of ``language``: theirs, else the nearest one the
@@ -462,9 +474,19 @@ def compose_digest(
 # --- alert ----------------------------------------------------------------------------------------------
 
 
-def compose_alert(story: StoryLine, now: datetime, language: str | None = None, *, why: bool = True) -> str:
-    """One severe story as an alert: what, where, how many sources, how fresh; Telegram HTML."""
+def compose_alert(
+    story: StoryLine,
+    now: datetime,
+    language: str | None = None,
+    *,
+    why: bool = True,
+    development: int = 0,
+) -> str:
+    """One severe story as an alert: what, where, how many sources, how fresh; Telegram HTML.
+    ``development`` N ≥ 1: the alert of its Nth severe development ("New development", the report
+    that brought it and what happened), for a chat that was alerted to the story before."""
     from bot import regions as known  # pure; imported here to keep the module's import light
+    from bot.i18n import EVENT_NAMES
 
     t = _t(language)
     mark = "🔴" if story.severity is Severity.HIGH else "🟠"
@@ -472,10 +494,18 @@ def compose_alert(story: StoryLine, now: datetime, language: str | None = None, 
         region_name(r, language) if (r := known.get(code)) else code for code in story.regions[:3]
     )
     topic = topic_name(story.topics[0], language) if story.topics else ""
-    title_word = t.gettext("Alert")
-    head = " · ".join(part for part in (escape(places), escape(topic)) if part)
     title, url = story.title_for(language)
+    step = story.developments[development - 1] if 0 < development <= len(story.developments) else None
+    if step is None:
+        title_word = t.gettext("Alert")
+        what = ""
+    else:
+        title_word = t.gettext("New development")
+        names = [t.gettext(EVENT_NAMES.get(e, e.replace("_", " "))) for e in step.events[:3]]
+        what = f"\n{escape(', '.join(names))}: {link(step.url or '', _clip(step.title))}" if names else ""
+        what = what or f"\n{link(step.url or '', _clip(step.title))}"
+    head = " · ".join(part for part in (escape(places), escape(topic)) if part)
     meta = f"{escape(_sources(story.sources, language))} · {escape(age(story.last_seen, now, language))}"
     if why:
         meta += f" · /why_{story.id}"
-    return f"{mark} {bold(title_word)} · {head}\n{link(url or '', _clip(title))}\n{meta}"
+    return f"{mark} {bold(title_word)} · {head}\n{link(url or '', _clip(title))}{what}\n{meta}"

@@ -59,6 +59,7 @@ NAME_PREFIX = 5  # …or a shared beginning this long: inflected forms (Rēzekne
 #: "events": the share of security event types (border_closure, airport_disruption …) the item
 #: and the story have in common — what happened, the same in every language.
 WEIGHTS = {"names": 0.45, "words": 0.3, "numbers": 0.1, "topics": 0.05, "events": 0.1}
+MAX_DEVELOPMENTS = 20  #: developments a story remembers (the newest)
 MAX_URLS = 500  # report addresses a story remembers (to count an article listed twice once)
 MAX_WORDS = 300  # content words a story remembers (its first items say what it is)
 #: A later report that repeats this many of a story's two-word phrases (content words, same
@@ -122,6 +123,66 @@ class Features:
     events: frozenset[str] = frozenset()  #: its security event types (bot/classify/data/events.yaml)
     again: bool = False  #: its title says the event happened again ("closed again", "вновь закрыла")
     actor: str | None = None  #: the first region it is about (the acting state: LT in "LT closes …")
+    severe: frozenset[str] = frozenset()  #: its event types found at high severity
+
+
+@dataclass(frozen=True, slots=True)
+class Development:
+    """A report that changed what a story is after it began: it raised the severity or added
+    a severe event of a new type (a closure after an incursion).
+    Subscribers are alerted once per development (db/queries/deliveries.py)."""
+
+    at: datetime  #: the report's publication time
+    severity: Severity
+    why: str  #: "severity" (it rose) | "event" (a severe event of a new type)
+    events: tuple[str, ...]  #: the new event types, or the report's when the severity rose
+    parties: tuple[str, ...]  #: the states the report is about
+    title: str  #: the report that brought it
+    url: str | None
+    language: str
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "severity": self.severity.value,
+            "why": self.why,
+            "events": list(self.events),
+            "parties": list(self.parties),
+            "title": self.title,
+            "url": self.url,
+            "language": self.language,
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> Development:
+        return cls(
+            at=datetime.fromisoformat(data["at"]),
+            severity=Severity(data.get("severity") or "high"),
+            why=str(data.get("why") or "severity"),
+            events=tuple(data.get("events") or ()),
+            parties=tuple(data.get("parties") or ()),
+            title=str(data.get("title") or ""),
+            url=data.get("url"),
+            language=str(data.get("language") or ""),
+        )
+
+
+def development(f: Features, story: Story) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """Whether a report that joins ``story`` is a new severe development of it: (why, events,
+    parties), or None. Only for a story that was already worth an alert (medium or high): a story
+    that becomes severe is alerted as it is, once. More reports of the same thing are not one."""
+    if story.item_count == 0 or story.severity is Severity.LOW or f.severity is Severity.LOW:
+        return None
+    if f.severity.rank > story.severity.rank:
+        return "severity", tuple(sorted(f.events)), tuple(sorted(f.about))
+    if f.severity is not Severity.HIGH or not story.events:
+        return None
+    if new := f.severe - story.events:
+        return "event", tuple(sorted(new)), tuple(sorted(f.about))
+    # New parties alone are not a development: on the real clustering dev set all six reports
+    # that named a party the story had not were another outlet's angle (the home state of a
+    # Polish report, the Italian jets that intercepted), never a new state acting.
+    return None
 
 
 @dataclass
@@ -147,6 +208,12 @@ class Story:
     about_counts: Counter[str] = field(default_factory=Counter)
     severity: Severity = Severity.LOW
     id: int | None = None  #: the database row, once stored (set by the edge that stores it)
+    #: severe developments after it began, oldest first (each alerted once)
+    developments: list[Development] = field(default_factory=list)
+    development: int = 0  #: how many developments it has had (alert keys carry it)
+    #: language → how well its title represents the story: 2 reports the story's event, 1 is a
+    #: security report, 0 is not (a report that joined on names alone never titles the story)
+    title_weights: dict[str, int] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -155,10 +222,11 @@ class Story:
 
     def title_for(self, language: str | None) -> tuple[str, str | None]:
         """(title, url) in ``language`` when the story has it, else English, else the first."""
+        titles = self.shown_titles()
         for lang in (language, "en"):
-            if lang and lang in self.titles:
-                return self.titles[lang]
-        return next(iter(self.titles.values()), ("", None))
+            if lang and lang in titles:
+                return titles[lang]
+        return next(iter(titles.values()), ("", None))
 
     def ranked_topics(self) -> list[str]:
         """Topics, most reported first (the first is the story's main topic)."""
@@ -180,7 +248,18 @@ class Story:
             "urls": sorted(self.urls)[:MAX_URLS],
             "topic_counts": dict(self.topic_counts),
             "about_counts": dict(self.about_counts),
-            "titles": {lang: list(t) for lang, t in self.titles.items()},
+            "titles": {lang: list(t) for lang, t in self.shown_titles().items()},
+            "title_weights": dict(self.title_weights),
+            "developments": [d.state() for d in self.developments[-MAX_DEVELOPMENTS:]],
+            "development": self.development,
+        }
+
+    def shown_titles(self) -> dict[str, tuple[str, str | None]]:
+        """The titles readers may see: a report that is not about the story's event titles it
+        in no language when another report is."""
+        best = max(self.title_weights.values(), default=0)
+        return {
+            lang: t for lang, t in self.titles.items() if self.title_weights.get(lang, best) >= min(best, 1)
         }
 
     @classmethod
@@ -216,6 +295,9 @@ class Story:
             about_counts=about_counts,
             severity=Severity(severity) if severity else Severity.LOW,
             id=id,
+            developments=[Development.from_state(d) for d in state.get("developments") or ()],
+            development=int(state.get("development") or len(state.get("developments") or ())),
+            title_weights={str(k): int(v) for k, v in (state.get("title_weights") or {}).items()},
         )
 
 
@@ -286,6 +368,7 @@ def _features(tokens: Tokens, matches: Matches, c: Classification, model: Model,
         events=frozenset(e.type for e in c.events),
         again=says_again(tokens, c.language),
         actor=next((r.code for r in c.regions if r.role is RegionRole.ABOUT), None),
+        severe=frozenset(e.type for e in c.events if e.severity is Severity.HIGH),
     )
 
 
@@ -495,13 +578,36 @@ class Clusterer:
         into.sources |= other.sources
         into.urls |= other.urls
         for language, title in other.titles.items():
-            into.titles.setdefault(language, title)
+            weight = other.title_weights.get(language, 0)
+            if weight > into.title_weights.get(language, -1):
+                into.titles[language] = title
+                into.title_weights[language] = weight
+        # The merged developments are kept to be shown, not alerted again: ``development`` stays.
+        into.developments = sorted(into.developments + other.developments, key=lambda d: d.at)[
+            -MAX_DEVELOPMENTS:
+        ]
         if other.severity.rank > into.severity.rank:
             into.severity = other.severity
         for key in into.names | {f"@{code}" for code in into.about}:
             self._link(key, into.key)
 
     def _absorb(self, story: Story, item: ClusterItem, f: Features) -> None:
+        found = development(f, story)
+        if found is not None:
+            why, events, parties = found
+            story.developments.append(
+                Development(
+                    item.published, f.severity, why, events, parties, item.title, item.url, f.language
+                )
+            )
+            del story.developments[:-MAX_DEVELOPMENTS]
+            story.development += 1
+        weight = _title_weight(f, story)
+        # (a story stored before titles had weights: its titles count as security reports)
+        current = story.title_weights.get(f.language, 1 if f.language in story.titles else -1)
+        if item.title and weight > current:
+            story.titles[f.language] = (item.title, item.url)
+            story.title_weights[f.language] = weight
         story.first_seen = min(story.first_seen, item.published)
         story.last_seen = max(story.last_seen, item.published)
         about = f.about or f.regions
@@ -527,12 +633,18 @@ class Clusterer:
             story.sources.add(item.source)
         if url and len(story.urls) < MAX_URLS:
             story.urls.add(url)
-        if f.language not in story.titles and item.title:
-            story.titles[f.language] = (item.title, item.url)
         if f.severity.rank > story.severity.rank:
             story.severity = f.severity
         for key in self._keys(f):
             self._link(key, story.key)
+
+
+def _title_weight(f: Features, story: Story) -> int:
+    """2: the report tells the story's event (or, first of all, any event); 1: a security
+    report; 0: not one. The first report of the highest weight in a language titles it there."""
+    if f.events and (not story.events or f.events & story.events):
+        return 2
+    return 1 if f.topics else 0
 
 
 def story_key(item: ClusterItem) -> str:

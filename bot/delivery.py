@@ -16,6 +16,7 @@ per occurrence. An alert whose story grows later (more sources) is edited in pla
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import regions
 from bot.briefing import StoryLine, compose_alert, compose_digest, following
 from bot.clock import Clock
+from bot.domain import parse_alert_key
 from bot.render import escape, split_message
 from bot.schedule import retry_at
 from db.engine import Database
@@ -108,24 +110,35 @@ class Deliverer:
 
     async def _update_alerts(self, since: datetime, now: datetime) -> None:
         """A story that grew after its alert went out: the alert is edited (more sources, a new
-        severity), never sent again."""
-        for chat_id, message_id, story_id in await self.db.run(ledger.alerts_to_update, since, now):
-            chat = await self.db.run(chat_queries.get_chat, chat_id)
-            stories = await self.db.run(briefing_queries.story_lines, [story_id])
+        severity), never sent again; and only when what it shows changed (Telegram rejects an
+        edit to the same text)."""
+        for alert in await self.db.run(ledger.alerts_to_update, since, now):
+            chat = await self.db.run(chat_queries.get_chat, alert.chat_id)
+            stories = await self.db.run(briefing_queries.story_lines, [alert.story_id])
             if chat is None or not chat.active or not stories:
+                continue
+            html = compose_alert(stories[0], now, chat.language, development=alert.development)
+            shown = text_hash(html)
+            if shown == alert.text_hash:
                 continue
             try:
                 await self.bot.edit_message_text(
-                    compose_alert(stories[0], now, chat.language),
-                    chat_id=chat_id,
-                    message_id=message_id,
+                    html,
+                    chat_id=alert.chat_id,
+                    message_id=alert.message_id,
                     parse_mode=ParseMode.HTML,
                     link_preview_options={"is_disabled": True},
                 )
             except Forbidden as exc:
-                await self.db.run(chat_queries.mark_inactive, chat_id, str(exc))
-            except TelegramError as exc:  # not modified, deleted by the user, too old to edit
-                log.info("delivery.alert_not_edited chat=%s story=%s error=%s", chat_id, story_id, exc)
+                await self.db.run(chat_queries.mark_inactive, alert.chat_id, str(exc))
+                continue
+            except TelegramError as exc:  # deleted by the user, too old to edit
+                log.info(
+                    "delivery.alert_not_edited chat=%s story=%s error=%s", alert.chat_id, alert.story_id, exc
+                )
+                if "not modified" not in str(exc).lower():
+                    continue
+            await self.db.run(ledger.mark_edited, alert.delivery_id, shown)
 
     async def _deliver_all(self, deliveries: list[Claimed], outcome: Outcome) -> None:
         for delivery in deliveries:
@@ -134,7 +147,7 @@ class Deliverer:
     async def _deliver(self, delivery: Claimed, outcome: Outcome) -> None:
         now = self.clock.now()
         try:
-            message_id = await self._send(delivery, now)
+            sent = await self._send(delivery, now)
         except (Forbidden, BadRequest) as exc:
             reason = str(exc)
             if isinstance(exc, Forbidden) or "chat not found" in reason.lower():
@@ -163,26 +176,37 @@ class Deliverer:
                 outcome.retried += 1
             log.warning("delivery.retry chat=%s kind=%s error=%s", delivery.chat_id, delivery.kind, exc)
             return
-        await self.db.run(ledger.mark_sent, delivery.id, message_id, self.clock.now())
+        message_id, shown = sent if isinstance(sent, tuple) else (sent, None)
+        await self.db.run(ledger.mark_sent, delivery.id, message_id, self.clock.now(), shown)
         outcome.sent += 1
 
-    async def _send(self, delivery: Claimed, now: datetime) -> int | None:
-        """Compose and send one delivery; returns the (last) message id, or None when there was
-        nothing to send any more (an alert for a story merged away, a chat gone inactive)."""
+    async def _send(self, delivery: Claimed, now: datetime) -> int | tuple[int, str] | None:
+        """Compose and send one delivery; returns the (last) message id (with an alert, the hash
+        of its text too), or None when there was nothing to send any more (an alert for a story
+        merged away, a chat gone inactive)."""
         if delivery.kind == "notice":
             text = await self.db.run(notices.text_of, delivery.key, now)
             return await self._post(delivery.chat_id, "⚙️ " + escape(text), None) if text else None
         if delivery.kind == "alert":
+            parsed = parse_alert_key(delivery.key)
             chat = await self.db.run(chat_queries.get_chat, delivery.chat_id)
-            stories = await self.db.run(briefing_queries.story_lines, [int(delivery.key)])
-            if chat is None or not chat.active or not stories:
+            if parsed is None or chat is None or not chat.active:
                 return None
+            story_id, development = parsed
+            stories = await self.db.run(briefing_queries.story_lines, [story_id])
+            if not stories:
+                return None
+            if development and not await self.db.run(
+                ledger.alerted_before, delivery.chat_id, story_id, development
+            ):
+                development = 0  # the chat's first alert of this story: the story as it is now
             story = stories[0]
             follows = await self.db.run(chat_queries.follows, delivery.chat_id)
             threads = [f.message_thread_id for f in follows if _follows_story(f.region, story.regions)] or [
                 None
             ]
-            return await self._post(delivery.chat_id, compose_alert(story, now, chat.language), threads[0])
+            html = compose_alert(story, now, chat.language, development=development)
+            return await self._post(delivery.chat_id, html, threads[0]), text_hash(html)
         digest = await self.digest(delivery.chat_id, delivery.due_at, now)
         if digest is None:
             return None
@@ -239,6 +263,11 @@ class Deliverer:
             )
         assert sent is not None
         return sent.message_id
+
+
+def text_hash(html: str) -> str:
+    """What a message shows, in 32 hex digits (to edit it only when that changes)."""
+    return hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
 
 
 def _follows_story(region_key: str, story_regions: tuple[str, ...]) -> bool:

@@ -189,3 +189,19 @@ class Classification:
 
     def about(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.regions if r.role is RegionRole.ABOUT)
+
+
+def alert_key(story_id: int, development: int = 0) -> str:
+    """The ledger key of a story's alert: its id, then ".N" for its Nth severe development
+    ("12", "12.1"), so a chat is alerted once per story and once per development."""
+    return str(story_id) if development <= 0 else f"{story_id}.{development}"
+
+
+def parse_alert_key(key: str) -> tuple[int, int] | None:
+    """(story id, development) of an alert key; None for a key that is not one."""
+    story, dot, development = key.partition(".")
+    if not (story.isascii() and story.isdigit()):
+        return None
+    if dot and not (development.isascii() and development.isdigit()):
+        return None
+    return int(story), int(development or 0)

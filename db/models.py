@@ -101,6 +101,8 @@ class Story(Base):
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime | None] = mapped_column(index=True)  #: when we first stored it
     updated_at: Mapped[datetime | None]
+    #: severe developments after it began (bot/cluster.py); alert keys carry it: "12", "12.1"
+    development: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class StoryTag(Base):
@@ -202,11 +204,14 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  #: "digest" | "alert"
-    key: Mapped[str] = mapped_column(String(64))  #: local date for digests, story id for alerts
+    #: local date for digests; for alerts the story id, and ".N" for its Nth severe development
+    key: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default=DeliveryState.DUE)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: a hash of the text the message shows: an alert is edited only when its text changes
+    text_hash: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -11,11 +11,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.briefing import BASELINE_DAYS, LATEST_STORIES, StatusFacts, StoryLine
+from bot.briefing import BASELINE_DAYS, LATEST_STORIES, DevelopmentLine, StatusFacts, StoryLine
 from bot.domain import Severity
 from db.models import Chat, Feed, Item, ItemTag, Story, StoryTag, Subscription
 from db.queries import chats as chat_queries
@@ -41,6 +42,7 @@ def _lines(session: Session, ids: Sequence[int]) -> list[StoryLine]:
         Story.last_seen_at,
         Story.created_at,
         Story.state["titles"],
+        Story.state["developments"],
     )
     out = []
     for start in range(0, len(ids), CHUNK):
@@ -64,9 +66,24 @@ def _lines(session: Session, ids: Sequence[int]) -> list[StoryLine]:
                         for lang, t in titles.items()
                         if isinstance(t, list | tuple) and t
                     },
+                    developments=_developments(row[12]),
                 )
             )
     return out
+
+
+def _developments(data: Any) -> tuple[DevelopmentLine, ...]:
+    """The developments kept in a story's state (bot/cluster.py ``Development.state``)."""
+    out = []
+    for d in data if isinstance(data, list) else ():
+        if isinstance(d, dict) and d.get("title"):
+            try:
+                at = datetime.fromisoformat(d["at"]) if d.get("at") else None
+            except (TypeError, ValueError):
+                at = None
+            events = tuple(str(e) for e in d.get("events") or ())
+            out.append(DevelopmentLine(str(d["title"]), d.get("url"), events, at))
+    return tuple(out)
 
 
 def _topics_of(topic: type[StoryTag]) -> ColumnElement[bool]:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import regions as region_names
-from bot.domain import Severity
+from bot.domain import Severity, alert_key, parse_alert_key
 from bot.schedule import in_quiet_hours, latest_digest
 from db.models import Chat, Delivery, DeliveryState, Story, StoryTag, Subscription
 
@@ -100,7 +100,7 @@ def plan_alerts(
     with alerts on. Quiet hours hold alerts below high for the digest. Old news (last reported
     more than ``fresh`` ago) alerts nobody."""
     stories = session.execute(
-        select(Story.id, Story.severity, Story.topics).where(
+        select(Story.id, Story.severity, Story.topics, Story.development).where(
             Story.updated_at > since,
             Story.last_seen_at >= now - fresh,
             Story.severity.in_(["medium", "high"]),
@@ -108,8 +108,11 @@ def plan_alerts(
     ).all()
     if not stories:
         return 0
-    severity = {sid: Severity(sev) for sid, sev, _ in stories}
-    topics = {sid: set(t or ()) for sid, _, t in stories}
+    severity = {sid: Severity(sev) for sid, sev, _, _ in stories}
+    topics = {sid: set(t or ()) for sid, _, t, _ in stories}
+    # A chat not yet alerted to a story gets the story as it is now; one alerted before gets each
+    # new severe development once: the key carries the development ("12", "12.1", "12.2").
+    keys = {sid: alert_key(sid, development or 0) for sid, _, _, development in stories}
     regions: dict[int, set[str]] = {}
     ids = list(severity)
     for start in range(0, len(ids), BATCH):
@@ -145,10 +148,10 @@ def plan_alerts(
                 continue
             if quiet and level is not Severity.HIGH:
                 continue  # held: the digest will carry it
-            rows[(chat_id, str(sid))] = {
+            rows[(chat_id, keys[sid])] = {
                 "chat_id": chat_id,
                 "kind": "alert",
-                "key": str(sid),
+                "key": keys[sid],
                 "state": DeliveryState.DUE,
                 "attempts": 0,
                 "due_at": now,
@@ -178,11 +181,36 @@ def claim_due(session: Session, now: datetime, limit: int = 20, lease: timedelta
     return [Claimed(r.id, r.chat_id, r.kind, r.key, r.attempts + 1, r.due_at) for r in rows]
 
 
-def mark_sent(session: Session, delivery_id: int, message_id: int | None, now: datetime) -> None:
+def mark_sent(
+    session: Session, delivery_id: int, message_id: int | None, now: datetime, text_hash: str | None = None
+) -> None:
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(state=DeliveryState.SENT, message_id=message_id, sent_at=now, last_error=None)
+        .values(
+            state=DeliveryState.SENT, message_id=message_id, sent_at=now, last_error=None, text_hash=text_hash
+        )
+    )
+
+
+def mark_edited(session: Session, delivery_id: int, text_hash: str) -> None:
+    """The alert's message now shows the text of ``text_hash``."""
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(text_hash=text_hash))
+
+
+def alerted_before(session: Session, chat_id: int, story_id: int, development: int) -> bool:
+    """Whether the chat was sent an alert of the story before its development ``development``
+    (so the new one tells the development, not the story from the start)."""
+    keys = [alert_key(story_id, n) for n in range(development)]
+    return bool(
+        session.scalar(
+            select(func.count(Delivery.id)).where(
+                Delivery.chat_id == chat_id,
+                Delivery.kind == "alert",
+                Delivery.state == DeliveryState.SENT,
+                Delivery.key.in_(keys[-200:]),
+            )
+        )
     )
 
 
@@ -212,22 +240,64 @@ def counts(session: Session) -> dict[tuple[str, str], int]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class SentAlert:
+    """An alert already sent whose story changed since: edit it in place (more sources)."""
+
+    delivery_id: int
+    chat_id: int
+    message_id: int
+    story_id: int
+    development: int
+    text_hash: str | None
+
+
 def alerts_to_update(
     session: Session, since: datetime, now: datetime, within: timedelta = timedelta(hours=24)
-) -> list[tuple[int, int, int]]:
+) -> list[SentAlert]:
     """Alerts already sent (in the last ``within``) whose story has changed since they were sent
-    and since ``since``: (chat id, message id, story id), to edit in place with the new count of
-    sources rather than send a second alert."""
+    and since ``since``: to edit in place with the new count of sources rather than send a second
+    one. Only the chat's latest alert of a story, and not while a newer one (a development) is on
+    its way: an earlier alert told an earlier state of the story."""
     rows = session.execute(
-        select(Delivery.chat_id, Delivery.message_id, Story.id)
-        .join(Story, Delivery.key == cast(Story.id, String))
+        select(
+            Delivery.id,
+            Delivery.chat_id,
+            Delivery.message_id,
+            Delivery.key,
+            Delivery.text_hash,
+            Delivery.state,
+            Delivery.sent_at,
+            Story.id,
+            Story.updated_at,
+        )
+        .join(
+            Story,
+            (Delivery.key == cast(Story.id, String)) | Delivery.key.startswith(cast(Story.id, String) + "."),
+        )
         .where(
             Delivery.kind == "alert",
-            Delivery.state == DeliveryState.SENT,
-            Delivery.message_id.is_not(None),
-            Delivery.sent_at >= now - within,
+            Delivery.state != DeliveryState.FAILED,
+            Delivery.created_at >= now - within,
             Story.updated_at > since,
-            Story.updated_at > Delivery.sent_at,
         )
     ).all()
-    return [(chat_id, message_id, story_id) for chat_id, message_id, story_id in rows]
+    latest: dict[tuple[int, int], tuple[int, Any]] = {}
+    for row in rows:
+        parsed = parse_alert_key(row.key)
+        if parsed is None or parsed[0] != row[7]:
+            continue
+        known = latest.get((row.chat_id, row[7]))
+        if known is None or parsed[1] > known[0]:
+            latest[(row.chat_id, row[7])] = (parsed[1], row)
+    out = []
+    for development, row in latest.values():
+        if (
+            row.state == DeliveryState.SENT
+            and row.message_id is not None
+            and row.sent_at is not None
+            and row.sent_at >= now - within
+            and row.updated_at > row.sent_at
+        ):
+            out.append(SentAlert(row.id, row.chat_id, row.message_id, row[7], development, row.text_hash))
+    return out

@@ -54,6 +54,7 @@ def _values(story: ClusterStory, now: datetime) -> dict[str, Any]:
         "item_count": story.item_count,
         "source_count": len(story.sources),
         "severity": story.severity.value,
+        "development": story.development,
         "state": story.state(),
         "updated_at": now,
     }

@@ -23,7 +23,7 @@ from db.queries import deliveries as ledger
 from db.queries import feeds as feed_queries
 from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
-from tests.fakes.feeds import rss
+from tests.fakes.feeds import FakeItem, rss
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.test_stories import NOW, serve
 from tests.integration.test_stories import fake as fake_item
@@ -299,3 +299,81 @@ async def test_a_story_committed_after_a_tick_but_stamped_before_it_still_alerts
     clock.set(NOW + timedelta(minutes=1, seconds=10))
     await deliverer.tick()
     assert len(alerts(fake, ANN)) == 1
+
+
+BALLOONS = FakeItem(
+    title="Balloons from Belarus disrupt Vilnius airport",
+    body_html="<p>Vilnius airport suspended flights for several hours on Sunday night after smuggling "
+    "balloons from Belarus entered Lithuanian airspace, the airport said.</p>",
+    guid="balloons",
+    link="https://lrt.test/balloons",
+    published=NOW - timedelta(hours=2),
+)
+CLOSURE = FakeItem(
+    title="Lithuania closes border with Belarus over balloons at Vilnius airport",
+    body_html="<p>Lithuania closed its border crossings with Belarus after smuggling balloons again "
+    "halted flights at Vilnius airport, the government said.</p>",
+    guid="closure",
+    link="https://delfi.test/closure",
+    published=NOW - timedelta(minutes=30),
+)
+
+
+async def poll_feeds(database: Database, feed_server: FeedServer, clock: ManualClock, feeds: dict) -> None:
+    specs = []
+    for name, items in feeds.items():
+        feed_server.route(f"/{name}.xml", body=rss(items))
+        specs.append(FeedSpec(name=name, url=feed_server.url(f"/{name}.xml"), language="en"))
+    database.call(feed_queries.sync_feed_list, specs, clock.now())
+    fetcher = Fetcher(now=clock.now)
+    await Poller(
+        db=database, fetcher=fetcher, clock=clock, default_interval=300, rng=random.Random(2)
+    ).poll_all()
+    await fetcher.aclose()
+
+
+async def test_a_new_severe_development_of_an_alerted_story_is_alerted_once(
+    database, feed_server, fake, deliverer, clock
+):
+    add_chat(database, ANN, "Europe/Vilnius", "LT", min_severity="medium")
+    add_chat(database, BOB, "Europe/Vilnius", "LT", min_severity="high")
+    await poll_feeds(database, feed_server, clock, {"lrt": [BALLOONS]})
+    await deliverer.tick()
+    assert len(alerts(fake, ANN)) == 1 and alerts(fake, BOB) == []  # medium: Bob waits for high
+    # Hours later the government closes the border: the same story, now high.
+    clock.advance(minutes=90)
+    await poll_feeds(database, feed_server, clock, {"lrt": [BALLOONS], "delfi": [CLOSURE]})
+    story = database.call(lambda s: s.scalars(select(Story)).one())
+    assert story.development == 1 and story.severity == "high" and story.item_count == 2
+    await deliverer.tick()
+    await deliverer.tick()
+    news = [m["text"] for m in fake.sent(ANN) if m["text"] and "New development" in m["text"]]
+    assert len(news) == 1 and "border closure: Lithuania closes border" in news[0]
+    # Bob was never alerted to the story: he gets it once, as it is now, not as "new".
+    assert len(alerts(fake, BOB)) == 1 and alerts(fake, BOB)[0].startswith("🔴 Alert")
+    keys = database.call(
+        lambda s: sorted(s.scalars(select(Delivery.key).where(Delivery.kind == "alert")).all())
+    )
+    assert keys == [str(story.id), f"{story.id}.1", f"{story.id}.1"]
+    # The closure again, from a third outlet: one more source edits the latest alert only…
+    clock.advance(minutes=5)
+    third = replace(CLOSURE, guid="closure-bns", link="https://bns.test/closure")
+    await poll_feeds(database, feed_server, clock, {"lrt": [BALLOONS], "delfi": [CLOSURE], "bns": [third]})
+    await deliverer.tick()
+    edited = [c for c in fake.calls_of("editMessageText") if str(c.params.get("chat_id")) == str(ANN)]
+    assert len(edited) == 1 and "New development" in edited[0].params["text"]
+    assert "3 sources" in edited[0].params["text"]
+    assert len([m for m in fake.sent(ANN) if m["text"] and "New development" in m["text"]]) == 1
+    # …and a report that changes nothing shown (the same article in a fourth feed) edits nothing.
+    clock.advance(minutes=5)
+    copy = replace(CLOSURE, guid="closure-copy")
+    await poll_feeds(
+        database,
+        feed_server,
+        clock,
+        {"lrt": [BALLOONS], "delfi": [CLOSURE], "bns": [third], "copy": [copy]},
+    )
+    assert database.call(lambda s: s.scalars(select(Story)).one().item_count) == 4
+    await deliverer.tick()
+    edited = [c for c in fake.calls_of("editMessageText") if str(c.params.get("chat_id")) == str(ANN)]
+    assert len(edited) == 1

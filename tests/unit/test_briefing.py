@@ -61,15 +61,17 @@ from hypothesis import strategies as st  # noqa: E402
 
 from bot import regions  # noqa: E402
 from bot.briefing import (  # noqa: E402
+    DevelopmentLine,
     Follow,
     StatusFacts,
     StoryLine,
+    compose_alert,
     compose_digest,
     compose_status,
     render_status,
     story_line,
 )
-from bot.domain import Severity  # noqa: E402
+from bot.domain import Severity, alert_key, parse_alert_key  # noqa: E402
 from bot.render import TELEGRAM_LIMIT, html_text, split_message, utf16_len, validate  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # 08:30 in Vilnius
@@ -258,3 +260,29 @@ def test_a_story_reported_in_several_languages_names_them():
     )
     assert "— 3 sources (en, pl, ru)" in story_line(story, NOW, language="en")
     assert "(" not in story_line(line(8, "One language"), NOW, language="en")
+
+
+def test_alert_keys_carry_the_development():
+    assert alert_key(12) == "12" and alert_key(12, 0) == "12" and alert_key(12, 2) == "12.2"
+    assert parse_alert_key("12") == (12, 0) and parse_alert_key("12.2") == (12, 2)
+    for bad in ("", "x", "12.x", "²", "12.²", ".1", "1.2.3", "12."):
+        assert parse_alert_key(bad) is None
+
+
+@given(st.integers(0, 2**62), st.integers(0, 10_000))
+def test_an_alert_key_reads_back_as_its_story_and_development(story_id: int, development: int):
+    assert parse_alert_key(alert_key(story_id, development)) == (story_id, development)
+
+
+def test_the_alert_of_a_development_says_what_is_new():
+    step = DevelopmentLine("Lithuania closes border with Belarus", "https://news.test/c", ("border_closure",))
+    story = replace(line(7, "Balloons disrupt Vilnius airport", sev=Severity.HIGH), developments=(step,))
+    first = compose_alert(story, NOW, "en")
+    assert first.startswith("🔴 <b>Alert</b>") and "closes border" not in first
+    news = compose_alert(story, NOW, "en", development=1)
+    assert news.startswith("🔴 <b>New development</b>")
+    assert "Balloons disrupt Vilnius airport" in news and "border closure: " in news
+    assert "Lithuania closes border with Belarus" in news and validate(news) is None
+    assert "New development" not in compose_alert(story, NOW, "lt", development=1)  # translated
+    # A development the story does not have (a forged or stale key) reads as the story's alert.
+    assert compose_alert(story, NOW, "en", development=5) == first

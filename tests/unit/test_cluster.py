@@ -228,3 +228,62 @@ def test_the_same_article_in_two_feeds_is_one_source():
     (story,) = clusterer.stories.values()
     assert story.item_count == 3
     assert story.sources == {first.source, other.source}  # the copy adds no source
+
+
+BALLOONS = (
+    "Balloons from Belarus disrupt Vilnius airport",
+    "Vilnius airport suspended flights for several hours on Sunday night after smuggling balloons "
+    "from Belarus entered Lithuanian airspace, the airport said.",
+)
+CLOSURE = (
+    "Lithuania closes border with Belarus over balloons at Vilnius airport",
+    "Lithuania closed its border crossings with Belarus after smuggling balloons again halted "
+    "flights at Vilnius airport, the government said.",
+)
+
+
+def test_a_closure_after_the_balloons_is_one_new_development_of_their_story():
+    clusterer = Clusterer()
+    first = clusterer.add(item("a", *BALLOONS, hours=0, source="lrt", language="en"))
+    story = clusterer.stories[first.story_key]
+    assert story.severity.value == "medium" and story.development == 0
+    assert clusterer.add(item("b", *CLOSURE, hours=3, source="delfi", language="en")).story_key == story.key
+    assert story.development == 1 and story.severity.value == "high"
+    (step,) = story.developments
+    assert step.why == "severity" and "border_closure" in step.events and step.title == CLOSURE[0]
+    # The same closure from another outlet: more sources, not another development.
+    clusterer.add(item("c", *CLOSURE, hours=4, source="bns", language="en"))
+    assert story.development == 1 and len(story.sources) == 3
+    # Kept across a restart.
+    again = Story.from_state(
+        story.key, story.first_seen, story.last_seen, story.item_count, story.severity.value, story.state()
+    )
+    assert again.development == 1 and again.developments == story.developments
+
+
+def test_a_report_that_is_not_security_news_never_titles_a_story():
+    story = Story(key="k", first_seen=T0, last_seen=T0)
+    story.titles = {"ru": ("Погода в Вильнюсе", None), "en": ("Lithuania closes border with Belarus", None)}
+    story.title_weights = {"ru": 0, "en": 2}
+    assert story.title_for("ru") == ("Lithuania closes border with Belarus", None)
+    assert "ru" not in story.state()["titles"]
+    # A story whose titles carry no weights (stored before weights existed) shows them all.
+    old = Story.from_state("k", T0, T0, 2, "high", {"titles": {"ru": ["Заголовок", None]}})
+    assert old.title_for("ru") == ("Заголовок", None)
+
+
+def test_a_security_report_replaces_an_earlier_title_that_was_not_one():
+    clusterer = Clusterer()
+    story = Story(key="k", first_seen=T0, last_seen=T0)
+    clusterer.stories["k"] = story
+    weather = item("w", "Vilnius weather: a cold night ahead", "", language="en")
+    clusterer._absorb(story, weather, clusterer_features(clusterer, weather))
+    closure = item("c", *CLOSURE, hours=1, language="en")
+    clusterer._absorb(story, closure, clusterer_features(clusterer, closure))
+    assert story.title == CLOSURE[0]
+
+
+def clusterer_features(clusterer: Clusterer, it: ClusterItem):
+    from bot.cluster import analyse
+
+    return analyse(clusterer.classifier, it.title, it.summary, it.language)[1]
