@@ -248,6 +248,26 @@ def _sources(n: int, language: str | None) -> str:
     return _t(language).ngettext("{n} source", "{n} sources", n).format(n=n)
 
 
+class Phase(StrEnum):
+    """Where a story is in its life, at ``now``."""
+
+    NEW = "new"  #: first reported in the last 24 h, nothing new since
+    DEVELOPING = "developing"  #: reported for over a day and still, or a severe development in 24 h
+    FADING = "fading"  #: no report for 24 h
+
+
+def phase(story: StoryLine, now: datetime) -> Phase:
+    """The story's phase at ``now`` (pure: a function of its times and developments)."""
+    day = timedelta(hours=24)
+    if now - story.last_seen > day:
+        return Phase.FADING
+    if story.last_seen - story.first_seen > day or any(
+        d.at is not None and now - d.at <= day for d in story.developments
+    ):
+        return Phase.DEVELOPING
+    return Phase.NEW
+
+
 def story_line(
     story: StoryLine, now: datetime, *, with_age: bool = True, language: str | None = None, why: bool = False
 ) -> str:
@@ -259,6 +279,8 @@ def story_line(
     if len(story.titles) > 1:  # reported in several languages: which ("en, ru, pl")
         text += f" ({escape(', '.join(sorted(story.titles)))})"
     text += f" · {escape(age(story.last_seen, now, language))}" if with_age else ""
+    if phase(story, now) is Phase.DEVELOPING:  # still growing: worth a second look
+        text += f" · {escape(_t(language).gettext('developing'))}"
     # In Telegram "/why_123" is a command the reader can tap: the evidence behind the story.
     return text + (f" · /why_{story.id}" if why else "")
 

@@ -18,7 +18,7 @@ import logging
 import random
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.cluster import Features
 from bot.domain import Classification, FeedForUpdate, FeedOutcome, FeedUpdateIntent, FetchStatus, ParsedFeed
+from bot.encoder import encoder_wanted
 from bot.errors import ParseError, StorageError
 from bot.fetch import Fetcher
-from bot.pipeline import analyse_feed
+from bot.pipeline import analyse_feed, embed_entries
 from bot.stories import StoryKeeper
 from bot.timing import decide_update
 from db.engine import Database
@@ -114,6 +115,7 @@ class Poller:
         if result.status is FetchStatus.OK and result.body is not None:
             try:
                 parsed, tags, features = await self._analyse(feed, result.body, now, result.content_type)
+                features = await self._embed_new(feed, parsed, features)
             except ParseError as exc:
                 parse_error = exc.reason
             except Exception as exc:  # a crashed worker (BrokenProcessPool), a parser bug
@@ -153,6 +155,25 @@ class Poller:
         else:
             log.debug("poll.feed_ok feed=%s status=%s new=%d", feed.url, result.http_status, len(new_ids))
         return outcome
+
+    async def _embed_new(
+        self, feed: FeedForUpdate, parsed: ParsedFeed, features: dict[str, Features]
+    ) -> dict[str, Features]:
+        """The meaning vectors of the feed's new entries (bot/encoder.py), computed in the
+        workers, off the database thread; entries stored before are not embedded again."""
+        if not features or not encoder_wanted():
+            return features
+        known = await self.db.run(item_queries.known_guids, feed.id, list(features))
+        new = [e for e in parsed.entries if e.guid in features and e.guid not in known]
+        if not new:
+            return features
+        job = functools.partial(embed_entries, [(e.title, e.summary) for e in new])
+        vectors = await asyncio.get_running_loop().run_in_executor(self.parse_executor, job)
+        out = dict(features)
+        for entry, vector in zip(new, vectors, strict=True):
+            if vector is not None:
+                out[entry.guid] = replace(out[entry.guid], vector=vector)
+        return out
 
     async def _analyse(
         self, feed: FeedForUpdate, body: bytes, now: datetime, content_type: str | None

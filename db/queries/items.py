@@ -69,6 +69,16 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]], returning:
     return out
 
 
+def known_guids(session: Session, feed_id: int, guids: Sequence[str]) -> set[str]:
+    """Which of ``guids`` the feed has stored already (to spend work only on new entries)."""
+    known: set[str] = set()
+    guids = list(guids)
+    for start in range(0, len(guids), INSERT_BATCH):
+        chunk = guids[start : start + INSERT_BATCH]
+        known.update(session.scalars(select(Item.guid).where(Item.feed_id == feed_id, Item.guid.in_(chunk))))
+    return known
+
+
 def store_entries(
     session: Session,
     feed_id: int,

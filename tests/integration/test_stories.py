@@ -184,10 +184,11 @@ def test_items_stored_before_stories_existed_are_grouped_by_backfill(database, c
 
 
 async def test_a_report_that_bridges_two_stories_merges_them(
-    database, feed_server: FeedServer, make_poller, clock
+    database, feed_server: FeedServer, make_poller, clock, monkeypatch
 ):
-    # The Russian and the Estonian report of the drone that crashed in Latvia share too few
-    # names to meet directly.
+    # Without the encoder, the Russian and the Estonian report of the drone that crashed in
+    # Latvia share too few names to meet directly.
+    monkeypatch.setenv("BRIEFBOT_ENCODER", "off")
     serve(database, feed_server, clock, {"ru": ["c07-c"], "et": ["c07-d"]})
     poller = make_poller()
     await poller.poll_all()
@@ -344,3 +345,32 @@ async def test_housekeeping_prunes_what_is_older_than_the_retention(
     )
     tags_left = database.call(lambda s: set(s.scalars(select(ItemTag.item_id))))
     assert tags_left == set(database.call(lambda s: s.scalars(select(Item.id)).all()))
+
+
+async def test_only_new_entries_are_embedded_and_their_meaning_is_kept_with_the_story(
+    database, feed_server: FeedServer, make_poller, clock, monkeypatch
+):
+    from bot import encoder as encoder_module
+    from bot.encoder import unpack
+
+    texts: list[str] = []
+    embed = encoder_module.Encoder.embed
+
+    def counting(self, title, summary=""):
+        texts.append(title)
+        return embed(self, title, summary)
+
+    monkeypatch.setattr(encoder_module.Encoder, "embed", counting)
+    serve(database, feed_server, clock, {"ru": ["c07-c"], "et": ["c07-d"]})
+    poller = make_poller()
+    await poller.poll_all()
+    assert sorted(texts) == sorted([ITEMS["c07-c"]["title"], ITEMS["c07-d"]["title"]])
+    # Meaning joins what names could not (the Russian and Estonian report of one crash)…
+    story = story_of(database, "c07-c")
+    assert story_of(database, "c07-d").id == story.id
+    assert unpack(story.state["vector"]) is not None and story.state["vector_count"] == 2
+    # …and a second poll of the same feeds (no ETag) embeds nothing again.
+    clock.advance(minutes=10)
+    texts.clear()
+    await poller.poll_all()
+    assert texts == []

@@ -152,10 +152,10 @@ def labelled(*ids: str) -> list[ClusterItem]:
 
 
 def test_an_item_that_fits_two_stories_merges_them():
-    # The drone that crashed in Latvia: the Russian and Estonian reports share too few names to
-    # meet directly; the English one shares enough with each.
+    # The drone that crashed in Latvia: without the encoder, the Russian and Estonian reports
+    # share too few names to meet directly; the English one shares enough with each.
     ru, et, en = labelled("c07-c", "c07-d", "c07-b")
-    clusterer = Clusterer()
+    clusterer = Clusterer(encoder=None)
     first, second = clusterer.add(ru), clusterer.add(et)
     assert first.story_key != second.story_key
     bridge = clusterer.add(en)
@@ -168,6 +168,21 @@ def test_an_item_that_fits_two_stories_merges_them():
     assert story.first_seen == min(ru.published, et.published, en.published)
     # the merged story is gone from the index too: a new report cannot land in it
     assert all(s.key not in keys for s in bridge.merged for keys in clusterer._index.values())
+
+
+def test_reports_that_share_few_names_but_mean_the_same_are_one_story():
+    # The same Russian and Estonian reports: their meaning (bot/encoder.py) is close enough.
+    ru, et = labelled("c07-c", "c07-d")
+    clusterer = Clusterer()
+    assert clusterer.encoder is not None
+    assert clusterer.add(ru).story_key == clusterer.add(et).story_key
+
+
+def test_meaning_alone_never_joins_reports_of_different_countries():
+    clusterer = Clusterer()
+    a = clusterer.add(item("lv", "A drone from Russia crashed in a field in Latvia", hours=0, language="en"))
+    b = clusterer.add(item("fi", "A drone from Russia crashed in a field in Finland", hours=1, language="en"))
+    assert a.story_key != b.story_key
 
 
 def test_cluster_lines_names_the_story_a_bridged_story_became():
@@ -287,3 +302,21 @@ def clusterer_features(clusterer: Clusterer, it: ClusterItem):
     from bot.cluster import analyse
 
     return analyse(clusterer.classifier, it.title, it.summary, it.language)[1]
+
+
+def test_a_meaning_vector_survives_the_json_state():
+    import numpy as np
+
+    from bot.encoder import DIM, pack, unpack
+
+    vector = np.random.default_rng(1).standard_normal(DIM).astype(np.float32)
+    vector /= np.linalg.norm(vector)
+    back = unpack(pack(vector))
+    assert back is not None and float(back @ vector) > 0.999
+    for bad in ("", "not base64!", pack(vector[:10]), pack(np.full(DIM, np.inf))):
+        assert unpack(bad) is None
+
+
+def test_the_encoder_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("BRIEFBOT_ENCODER", "off")
+    assert Clusterer().encoder is None
