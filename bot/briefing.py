@@ -280,7 +280,8 @@ def story_line(
         text += f" ({escape(', '.join(sorted(story.titles)))})"
     text += f" · {escape(age(story.last_seen, now, language))}" if with_age else ""
     if phase(story, now) is Phase.DEVELOPING:  # still growing: worth a second look
-        text += f" · {escape(_t(language).gettext('developing'))}"
+        developing = _t(language).gettext("developing")
+        text += f" · {escape(developing)}"
     # In Telegram "/why_123" is a command the reader can tap: the evidence behind the story.
     return text + (f" · /why_{story.id}" if why else "")
 

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -127,7 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(env_file=args.env_file)
+    settings = load_settings(env_file=args.env_file)
+    # The encoder is looked up where it runs (parse workers, the clusterer): a value from .env
+    # reaches them through the environment, which worker processes inherit.
+    os.environ["BRIEFBOT_ENCODER"] = "on" if settings.encoder else "off"
+    return settings
 
 
 #: Commands that print an answer: they log warnings and errors only, unless LOG_LEVEL is set.

@@ -332,6 +332,7 @@ async def poll_feeds(database: Database, feed_server: FeedServer, clock: ManualC
     await fetcher.aclose()
 
 
+@pytest.mark.encoder
 async def test_a_new_severe_development_of_an_alerted_story_is_alerted_once(
     database, feed_server, fake, deliverer, clock
 ):

@@ -208,6 +208,7 @@ async def test_a_report_that_bridges_two_stories_merges_them(
     assert orphans == 0
 
 
+@pytest.mark.encoder
 async def test_the_seed_articles_a_week_apart_are_one_story(
     database, feed_server: FeedServer, make_poller, clock
 ):
@@ -347,6 +348,7 @@ async def test_housekeeping_prunes_what_is_older_than_the_retention(
     assert tags_left == set(database.call(lambda s: s.scalars(select(Item.id)).all()))
 
 
+@pytest.mark.encoder
 async def test_only_new_entries_are_embedded_and_their_meaning_is_kept_with_the_story(
     database, feed_server: FeedServer, make_poller, clock, monkeypatch
 ):

@@ -63,11 +63,13 @@ from bot import regions  # noqa: E402
 from bot.briefing import (  # noqa: E402
     DevelopmentLine,
     Follow,
+    Phase,
     StatusFacts,
     StoryLine,
     compose_alert,
     compose_digest,
     compose_status,
+    phase,
     render_status,
     story_line,
 )
@@ -286,3 +288,19 @@ def test_the_alert_of_a_development_says_what_is_new():
     assert "New development" not in compose_alert(story, NOW, "lt", development=1)  # translated
     # A development the story does not have (a forged or stale key) reads as the story's alert.
     assert compose_alert(story, NOW, "en", development=5) == first
+
+
+def test_a_story_is_new_then_developing_then_fading():
+    fresh = replace(line(1), first_seen=NOW - timedelta(hours=3), last_seen=NOW - timedelta(hours=1))
+    assert phase(fresh, NOW) is Phase.NEW
+    assert "developing" not in story_line(fresh, NOW)
+    # Reported for over a day, and still: developing.
+    going = replace(fresh, first_seen=NOW - timedelta(days=3))
+    assert phase(going, NOW) is Phase.DEVELOPING
+    assert story_line(going, NOW).endswith(" · developing")
+    assert "развивается" in story_line(going, NOW, language="ru")
+    # A severe development in the last day makes a day-old story developing too.
+    step = DevelopmentLine("Border closed", None, ("border_closure",), NOW - timedelta(hours=2))
+    assert phase(replace(fresh, developments=(step,)), NOW) is Phase.DEVELOPING
+    # Nothing new for a day: fading.
+    assert phase(going, NOW + timedelta(days=2)) is Phase.FADING

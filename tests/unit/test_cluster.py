@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.cluster import CONTINUE_WINDOW, Clusterer, ClusterItem, Story
 from bot.cluster_cli import cluster_lines
 
@@ -20,6 +22,7 @@ def item(
     return ClusterItem(id_, title, summary, T0 + timedelta(hours=hours), source, language)
 
 
+@pytest.mark.encoder
 def test_the_two_seed_articles_are_one_story():
     clusterer = Clusterer()
     keys = []
@@ -170,6 +173,7 @@ def test_an_item_that_fits_two_stories_merges_them():
     assert all(s.key not in keys for s in bridge.merged for keys in clusterer._index.values())
 
 
+@pytest.mark.encoder
 def test_reports_that_share_few_names_but_mean_the_same_are_one_story():
     # The same Russian and Estonian reports: their meaning (bot/encoder.py) is close enough.
     ru, et = labelled("c07-c", "c07-d")
@@ -178,6 +182,7 @@ def test_reports_that_share_few_names_but_mean_the_same_are_one_story():
     assert clusterer.add(ru).story_key == clusterer.add(et).story_key
 
 
+@pytest.mark.encoder
 def test_meaning_alone_never_joins_reports_of_different_countries():
     clusterer = Clusterer()
     a = clusterer.add(item("lv", "A drone from Russia crashed in a field in Latvia", hours=0, language="en"))
@@ -257,6 +262,7 @@ CLOSURE = (
 )
 
 
+@pytest.mark.encoder
 def test_a_closure_after_the_balloons_is_one_new_development_of_their_story():
     clusterer = Clusterer()
     first = clusterer.add(item("a", *BALLOONS, hours=0, source="lrt", language="en"))
@@ -317,6 +323,9 @@ def test_a_meaning_vector_survives_the_json_state():
         assert unpack(bad) is None
 
 
-def test_the_encoder_can_be_turned_off(monkeypatch):
+@pytest.mark.encoder
+def test_the_encoder_is_on_unless_turned_off(monkeypatch):
+    classifier = Clusterer(encoder=None).classifier
+    assert Clusterer(classifier).encoder is not None
     monkeypatch.setenv("BRIEFBOT_ENCODER", "off")
-    assert Clusterer().encoder is None
+    assert Clusterer(classifier).encoder is None

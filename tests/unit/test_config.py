@@ -224,3 +224,14 @@ def test_settings_are_frozen():
     with pytest.raises(ValidationError):
         s.poll_interval = 10  # type: ignore[misc]
     assert isinstance(s, Settings)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("on", True), ("off", False), ("0", False), ("true", True)])
+def test_the_story_encoder_is_on_unless_turned_off(raw, expected):
+    assert load_settings({}, env_file=None).encoder is True
+    assert load_settings({"BRIEFBOT_ENCODER": raw}, env_file=None).encoder is expected
+
+
+def test_an_encoder_setting_that_is_neither_on_nor_off_is_refused():
+    with pytest.raises(ConfigError, match="BRIEFBOT_ENCODER"):
+        load_settings({"BRIEFBOT_ENCODER": "maybe"}, env_file=None)
