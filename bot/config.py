@@ -29,7 +29,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -128,11 +127,12 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("is not an IANA time zone name such as Europe/Vilnius") from None
-        return value.strip()
+        from bot.chat_settings import find_timezone  # pure; the zone list is read on first use
+
+        zone = find_timezone(value)
+        if zone is None:  # "Europe" is a directory of the zone database, not a zone
+            raise ValueError("is not an IANA time zone name such as Europe/Vilnius")
+        return zone
 
     @field_validator("webhook_url", mode="before")
     @classmethod

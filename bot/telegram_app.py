@@ -84,6 +84,7 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:"))
     application.add_handler(CallbackQueryHandler(briefing.status_button, pattern=r"^status:"))
     application.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
+    application.add_handler(CallbackQueryHandler(errors.unknown_button))  # every other button
     application.add_handler(ChatMemberHandler(_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(commands & filters.COMMAND, errors.unknown_command))
     application.add_handler(

@@ -162,7 +162,7 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not text and message is not None and message.text:
         match = _WHY.match(message.text.split()[0])
         text = match.group(1) if match else ""
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:  # "²" and "①" are digits to isdigit
         await reply(
             update,
             context,

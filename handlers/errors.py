@@ -16,6 +16,16 @@ from handlers.common import chat_of, gone, reply, tr
 log = logging.getLogger(__name__)
 
 
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button whose data no handler knows (an old keyboard, or forged): answered, so the
+    client stops spinning, and nothing changes."""
+    query = update.callback_query
+    if query is None:
+        return
+    chat = await chat_of(update, context)
+    await query.answer(tr(chat).gettext("This button has expired."), show_alert=True)
+
+
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text:

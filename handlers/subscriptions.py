@@ -9,6 +9,7 @@ from bot import regions
 from bot.briefing import TOPIC_NAMES, region_label
 from bot.render import bold, code, escape
 from db.queries import chats as chat_queries
+from handlers.briefing import safe_edit
 from handlers.common import args_text, buttons, chat_of, chunked, deps, may_change, reply, thread_of, tr
 from handlers.start import CORE_REGIONS
 
@@ -113,8 +114,9 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query = update.callback_query
     assert query is not None and query.data is not None
     key = query.data.removeprefix("sub:")
-    if regions.get(key) is None:
-        await query.answer()
+    if regions.get(key) is None:  # an old or forged button
+        chat = await chat_of(update, context)
+        await query.answer(tr(chat).gettext("This button has expired."), show_alert=True)
         return
     if not await may_change(update, context):
         chat = await chat_of(update, context)
@@ -191,8 +193,8 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await query.answer(_("Stopped.") if removed else _("Already stopped."))
     # Show the list again, as it is now.
     text, keyboard = await _list(update, context)
-    if query.message is not None:
-        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    if query.message is not None:  # a second press of the same ✖: the list did not change
+        await safe_edit(query, text, keyboard)
 
 
 async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE):  # type: ignore[no-untyped-def]

@@ -42,9 +42,18 @@ class Conversation:
         self.fake.user_sends(chat_id, user_id, text, message_thread_id=thread)
         return await self._answers(chat_id, mark, quiet)
 
-    async def press(self, chat_id: int, user_id: int, message_id: int, data: str, *, quiet: float = 0.4):
+    async def press(
+        self,
+        chat_id: int,
+        user_id: int,
+        message_id: int,
+        data: str,
+        *,
+        quiet: float = 0.4,
+        forged: bool = False,
+    ):
         mark = len(self.fake.calls)
-        self.fake.user_presses(chat_id, user_id, message_id, data)
+        self.fake.user_presses(chat_id, user_id, message_id, data, forged=forged)
         await self.fake.wait_for_async(lambda c: c.method == "answerCallbackQuery", after=mark)
         return await self._answers(chat_id, mark, quiet, required=False)
 
@@ -372,3 +381,40 @@ async def test_admin_disables_a_feed_and_broadcasts(bot):
     assert database.call(lambda s: s.get(Chat, BOB).active) is False
     await talk.say(ANN, ANN, "/broadcast hi")
     assert "admins only" in talk.last(ANN)["text"]
+
+
+def answered(fake, after: int) -> list[str]:
+    """The texts of callback answers since call number ``after``."""
+    return [c.params.get("text") or "" for c in fake.calls[after:] if c.method == "answerCallbackQuery"]
+
+
+async def test_hostile_settings_why_and_buttons_are_answered_and_never_crash(bot):
+    talk, fake, database = bot
+    for text in ("/settings timezone Europe", "/settings timezone Etc", "/settings timezone " + "x" * 300):
+        await talk.say(ANN, ANN, text)
+        assert "is not a timezone name" in talk.last(ANN)["text"], text
+    for text in ("/why ²", "/why ①", "/why 12.5"):
+        await talk.say(ANN, ANN, text)
+        assert "Which story?" in talk.last(ANN)["text"], text
+    await talk.say(ANN, ANN, "/settings")
+    menu = talk.last(ANN)
+    mark = len(fake.calls)
+    await talk.press(ANN, ANN, menu["message_id"], "set:tz:Europe", forged=True)
+    await talk.press(ANN, ANN, menu["message_id"], "set:q:07:00-07:00", forged=True)
+    await talk.press(ANN, ANN, menu["message_id"], "set:lang:xx", forged=True)
+    await talk.press(ANN, ANN, menu["message_id"], "no-such-button:1", forged=True)
+    answers = answered(fake, mark)
+    assert "is not a timezone name" in answers[0] and "Give quiet hours" in answers[1]
+    assert answers[2].startswith("Languages:") and answers[3] == "This button has expired."
+    assert "Saved." not in answers
+    chat = database.call(lambda s: s.get(Chat, ANN))
+    assert (chat.timezone, chat.quiet_start, chat.language) == ("Europe/Vilnius", None, "en")
+    # ✖ pressed twice on one /list message: the second press changes nothing and is answered.
+    await talk.say(ANN, ANN, "/subscribe lt pl")
+    await talk.say(ANN, ANN, "/list")
+    listing = talk.last(ANN)
+    await talk.press(ANN, ANN, listing["message_id"], "unsub:PL")
+    mark = len(fake.calls)  # the second tap, from the keyboard as it was before the edit
+    await talk.press(ANN, ANN, listing["message_id"], "unsub:PL", forged=True)
+    assert answered(fake, mark) == ["Already stopped."]
+    assert all("went wrong" not in (m["text"] or "") for m in fake.sent(ANN))

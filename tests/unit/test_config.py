@@ -235,3 +235,9 @@ def test_the_story_encoder_is_on_unless_turned_off(raw, expected):
 def test_an_encoder_setting_that_is_neither_on_nor_off_is_refused():
     with pytest.raises(ConfigError, match="BRIEFBOT_ENCODER"):
         load_settings({"BRIEFBOT_ENCODER": "maybe"}, env_file=None)
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America", "Etc", "x" * 300, "Europe/../UTC"])
+def test_a_zone_directory_or_nonsense_is_a_configuration_problem_not_a_traceback(zone):
+    with pytest.raises(ConfigError, match="BRIEFBOT_TIMEZONE"):
+        load_settings({"BRIEFBOT_TIMEZONE": zone}, env_file=None)
