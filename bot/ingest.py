@@ -19,7 +19,7 @@ import random
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -72,21 +72,36 @@ class Poller:
     async def poll_due(self) -> PollSummary:
         """Poll the feeds whose next fetch time has come (the scheduler's job)."""
         feeds = await self.db.run(feed_queries.claim_feeds, self.clock.now())
-        return await self.poll(feeds)
+        done: set[int] = set()
+        try:
+            return await self.poll(feeds, done)
+        except asyncio.CancelledError:
+            # Stopping (SIGTERM) mid-poll: the feeds not polled yet are due again now, not after
+            # their five-minute lease.
+            left = [f.id for f in feeds if f.id not in done]
+            try:
+                await asyncio.shield(self.db.run(feed_queries.release_claims, left, self.clock.now()))
+            except Exception:  # noqa: BLE001 - the lease ends anyway
+                log.warning("poll.release_failed feeds=%d", len(left))
+            raise
 
     async def poll_all(self) -> PollSummary:
         """Poll every enabled feed now, due or not (``briefbot poll --once``)."""
         feeds = await self.db.run(feed_queries.feeds_to_poll)
         return await self.poll(feeds)
 
-    async def poll(self, feeds: Sequence[FeedForUpdate]) -> PollSummary:
+    async def poll(self, feeds: Sequence[FeedForUpdate], done: set[int] | None = None) -> PollSummary:
+        """Poll ``feeds``; ``done`` collects the ids of those finished (stored or recorded)."""
         started = self.clock.now()
+        done = set() if done is None else done
         gate = asyncio.Semaphore(max(1, self.fetcher.limits.concurrency))
         writer = _GroupCommit(self.db, self.stories)
 
         async def one(feed: FeedForUpdate) -> FeedOutcome:
             async with gate:
-                return await self.poll_feed(feed, writer)
+                outcome = await self.poll_feed(feed, writer)
+                done.add(feed.id)
+                return outcome
 
         try:
             outcomes = await asyncio.gather(*(one(f) for f in feeds))
@@ -131,7 +146,16 @@ class Poller:
         except StorageError as exc:
             self.stories.invalidate()
             log.error("poll.store_failed feed=%s error=%s", feed.url, exc)
-            return FeedOutcome(feed.id, feed.name, feed.url, FetchStatus.ERROR, error=f"not stored: {exc}")
+            error = f"not stored: {exc}"
+            # Recorded on the feed like a failed fetch, and retried at the next poll interval (not
+            # after the claim's lease); when the database itself is down this fails too and the
+            # lease brings the feed back.
+            retry = now + timedelta(seconds=self.default_interval)
+            try:
+                await self.db.run(feed_queries.record_store_failure, feed.id, error, now, retry)
+            except StorageError as again:
+                log.warning("poll.store_failure_not_recorded feed=%s error=%s", feed.url, again)
+            return FeedOutcome(feed.id, feed.name, feed.url, FetchStatus.ERROR, error=error)
         outcome = FeedOutcome(
             feed_id=feed.id,
             name=feed.name,

@@ -22,6 +22,7 @@ import feedparser
 
 from bot.domain import Entry, ParsedFeed
 from bot.errors import ParseError
+from bot.sanitize import clean_text
 
 #: How far in the future a published date may be before we distrust it (clock skew, time zones
 #: typed wrong by a CMS): beyond this the fetch time is used instead.
@@ -98,8 +99,8 @@ def _when(entry: Mapping[str, Any], fetched_at: datetime) -> datetime:
 
 def _guid(entry: Mapping[str, Any], link: str | None, title: str, summary: str) -> str:
     guid = entry.get("id")
-    if isinstance(guid, str) and guid.strip():
-        return guid.strip()[:1000]
+    if isinstance(guid, str) and (guid := clean_text(guid).strip()):
+        return guid[:1000]
     if link:
         return link[:1000]
     # No id and no link: a stable hash of what the entry says, so a re-poll maps to the same row.
@@ -150,17 +151,18 @@ def parse_feed(
         entry = _entry(raw, fetched_at)
         if entry is not None:
             entries.setdefault(entry.guid, entry)  # a GUID repeated within one document: first wins
-    feed_title = html_to_text(result.feed.get("title")) or None
+    feed_title = clean_text(html_to_text(result.feed.get("title"))).strip() or None
     return ParsedFeed(title=feed_title, entries=tuple(entries.values()), warning=warning)
 
 
 def _text(value: str | None, detail: Mapping[str, Any] | None) -> str:
-    """Plain text of a feedparser field: markup is stripped only when the field is markup."""
-    if not value:
+    """Plain text of a feedparser field: markup is stripped only when the field is markup; NUL
+    (``&#0;``) and other control characters go (bot/sanitize.py)."""
+    if not value or not isinstance(value, str):
         return ""
     if detail and detail.get("type") == "text/plain":
-        return _LINES.sub(" ", _INLINE_SPACE.sub(" ", value)).strip()
-    return html_to_text(value)
+        return clean_text(_LINES.sub(" ", _INLINE_SPACE.sub(" ", value))).strip()
+    return clean_text(html_to_text(value)).strip()
 
 
 def _entry(raw: Mapping[str, Any], fetched_at: datetime) -> Entry | None:
@@ -173,10 +175,10 @@ def _entry(raw: Mapping[str, Any], fetched_at: datetime) -> Entry | None:
     if not title and not summary:
         return None  # nothing a person could read: not an item
     link = raw.get("link")
-    link = link.strip() if isinstance(link, str) and link.strip() else None
+    link = clean_text(link).strip() or None if isinstance(link, str) else None
     if not title:
         title = _clip(summary, 120)
-    author = html_to_text(raw.get("author")) or None
+    author = clean_text(html_to_text(raw.get("author"))).strip() or None
     digest = hashlib.sha1(f"{title}\x00{summary}\x00{link or ''}".encode()).hexdigest()
     return Entry(
         guid=_guid(raw, link, title, summary),

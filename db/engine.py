@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,6 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from bot.errors import StorageError
+
+try:  # the PostgreSQL driver is a dependency, but a SQLite-only install must still import
+    import psycopg
+
+    _DRIVER_ERRORS: tuple[type[Exception], ...] = (psycopg.Error, sqlite3.Error)
+except ImportError:  # pragma: no cover
+    _DRIVER_ERRORS = (sqlite3.Error,)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -78,7 +86,9 @@ class Database:
                     yield session
             except OperationalError as exc:
                 raise StorageError(f"database unavailable ({redacted(self.url)})") from exc
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, *_DRIVER_ERRORS) as exc:
+                # db/queries/bulk.py talks to psycopg directly (unnest inserts, COPY): its errors
+                # are the driver's own, and must not escape as anything but a storage error.
                 raise StorageError(f"database error ({redacted(self.url)})") from exc
 
     def call(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import language_of, translator
 from bot.render import split_message
+from bot.sanitize import clean_text
 from db.engine import Database
 from db.queries import chats as chat_queries
 from db.queries.chats import ChatSettings
@@ -49,9 +50,13 @@ def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
     return context.application.bot_data["deps"]
 
 
+CHAT_TITLE = 256  #: characters of a chat's title or a user's name kept (the column's size)
+
+
 def args_text(context: ContextTypes.DEFAULT_TYPE) -> str:
-    """The command's arguments as one string, whitespace collapsed, cut at MAX_ARGS."""
-    return " ".join(context.args or ())[:MAX_ARGS].strip()
+    """The command's arguments as one string, whitespace collapsed, cut at MAX_ARGS, without NUL
+    or other control characters (bot/sanitize.py)."""
+    return clean_text(" ".join(context.args or ()), MAX_ARGS).strip()
 
 
 def thread_of(message: Message | None) -> int | None:
@@ -70,7 +75,7 @@ async def chat_of(
     chat = update.effective_chat
     assert chat is not None
     user = update.effective_user
-    title = chat.title or chat.full_name or chat.username
+    title = clean_text(chat.title or chat.full_name or chat.username or "", CHAT_TITLE) or None
     return await d.db.run(
         chat_queries.ensure_chat,
         chat.id,

@@ -131,6 +131,35 @@ def claim_feeds(session: Session, now: datetime, lease: timedelta = FEED_LEASE) 
     return [_for_update(f) for f in feeds]
 
 
+def record_store_failure(
+    session: Session, feed_id: int, error: str, now: datetime, retry_at: datetime
+) -> None:
+    """The feed was fetched but its items could not be stored (database down, disk full): an
+    error on the feed like a failed fetch, and a retry at ``retry_at``. Its validators (ETag,
+    Last-Modified) are left as they were, so the retry fetches the items again."""
+    session.execute(
+        update(Feed)
+        .where(Feed.id == feed_id)
+        .values(
+            last_error=error[:1000],
+            last_error_at=now,
+            consecutive_errors=Feed.consecutive_errors + 1,
+            next_fetch_at=retry_at,
+        )
+    )
+
+
+def release_claims(session: Session, feed_ids: Sequence[int], now: datetime) -> None:
+    """Feeds claimed but not polled (the process is stopping): due again at ``now``, for the
+    next process or the next start, instead of after the claim's lease."""
+    if feed_ids:
+        session.execute(
+            update(Feed)
+            .where(Feed.id.in_(list(feed_ids)), Feed.next_fetch_at > now)
+            .values(next_fetch_at=now)
+        )
+
+
 def record_fetch(session: Session, intent: FeedUpdateIntent, title: str | None = None) -> None:
     """Write one fetch outcome onto its feed (errors, validators, schedule, URL moves)."""
     feed = session.get(Feed, intent.feed_id)

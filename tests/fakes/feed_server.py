@@ -25,6 +25,8 @@ class Route:
     delay: float = 0.0  #: seconds to wait before answering
     send_length: bool = True  #: False: no Content-Length, the body ends when the connection closes
     hits: int = 0
+    #: set when a request for the route arrives (a barrier for tests: "the fetch has started")
+    arrived: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
             route = srv.routes.get(self.path)
             if route is not None:
                 route.hits += 1
+                route.arrived.set()
         if route is None:
             self._send(404, b"not found", {"Content-Type": "text/plain"})
             return

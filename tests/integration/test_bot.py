@@ -418,3 +418,16 @@ async def test_hostile_settings_why_and_buttons_are_answered_and_never_crash(bot
     await talk.press(ANN, ANN, listing["message_id"], "unsub:PL", forged=True)
     assert answered(fake, mark) == ["Already stopped."]
     assert all("went wrong" not in (m["text"] or "") for m in fake.sent(ANN))
+
+
+async def test_nul_bytes_and_long_names_from_users_are_cleaned_before_storage(bot):
+    talk, fake, database = bot
+    odd = 1003
+    fake.private_chat(odd, "Ev\x00e " + "x" * 400, "en")
+    await talk.say(odd, odd, "/start")
+    chat = database.call(lambda s: s.get(Chat, odd))
+    assert chat.title.startswith("Eve x") and "\x00" not in chat.title and len(chat.title) <= 256
+    await talk.say(ADMIN, ADMIN, "/addfeed https://news.test/rss\x00.xml Nul\x00 feed")
+    assert "Added https://news.test/rss.xml" in talk.last(ADMIN)["text"]
+    await talk.say(ADMIN, ADMIN, "/disablefeed Nul\x00 feed")
+    assert "went wrong" not in talk.last(ADMIN)["text"]

@@ -388,3 +388,68 @@ def test_each_new_item_gets_its_own_tags_and_severity(database, clock):
     assert [(g, sev, v) for g, sev, v in rows] == [
         (f"g{i}", "high" if i % 2 else "low", code) for i, code in enumerate(codes)
     ]
+
+
+async def test_a_nul_in_a_feed_item_is_dropped_and_the_feed_stored_on_every_database(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t&#0;</title>'
+        b"<item><title>Border&#0; closed\x01</title><description>Text &#0;here</description>"
+        b"<guid>g&#0;1</guid><link>https://news.test/a&#0;</link></item></channel></rss>"
+    )
+    feed_server.route("/nul.xml", body=body)
+    add_feeds(database, clock, feed_server.url("/nul.xml"))
+    summary = await make_poller().poll_all()
+    assert summary.new_items == 1
+    (item,) = stored(database)
+    assert (item.title, item.summary, item.guid) == ("Border closed", "Text here", "g1")
+    assert feed_row(database, feed_server.url("/nul.xml")).consecutive_errors == 0
+
+
+async def test_a_failed_store_is_an_error_on_the_feed_and_retried_within_one_interval(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    from sqlalchemy import text
+
+    feed_server.route("/seeds.xml", body=rss(seed_items()), etag='"v1"')
+    add_feeds(database, clock, feed_server.url("/seeds.xml"))
+    # A real fault inside the database: every insert into items fails (as on a full disk).
+    if database.dialect == "postgresql":
+        faults = [
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ "
+            "LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+        heal = ["DROP TRIGGER refuse ON items", "DROP FUNCTION refuse()"]
+    else:
+        faults = ["CREATE TRIGGER refuse BEFORE INSERT ON items BEGIN SELECT RAISE(ABORT, 'disk full'); END"]
+        heal = ["DROP TRIGGER refuse"]
+    database.call(lambda s: [s.execute(text(q)) for q in faults])
+    poller = make_poller()
+    summary = await poller.poll_due()
+    assert summary.new_items == 0 and stored(database) == []
+    feed = feed_row(database, feed_server.url("/seeds.xml"))
+    assert feed.last_error.startswith("not stored: database error") and feed.consecutive_errors == 1
+    assert feed.etag is None  # the ETag of what was not stored is not kept: the retry gets the items
+    assert feed.next_fetch_at == clock.now() + timedelta(seconds=300)  # one interval, not the lease
+    database.call(lambda s: [s.execute(text(q)) for q in heal])
+    clock.advance(seconds=300)
+    summary = await poller.poll_due()
+    assert summary.new_items == len(seed_items()) and len(stored(database)) == len(seed_items())
+
+
+async def test_feeds_claimed_but_not_polled_when_stopping_are_due_again_at_once(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    import asyncio
+
+    route = feed_server.route("/slow.xml", body=rss(seed_items()), delay=2.0)
+    add_feeds(database, clock, feed_server.url("/slow.xml"))
+    task = asyncio.create_task(make_poller().poll_due())
+    # Stop (SIGTERM cancels the poll) once the fetch has started: the feed is claimed then.
+    assert await asyncio.to_thread(route.arrived.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert feed_row(database, feed_server.url("/slow.xml")).next_fetch_at == clock.now()  # not now + 5 min

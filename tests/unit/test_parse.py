@@ -355,3 +355,10 @@ def test_seed_articles_as_rss(data_dir):
         "The Lithuanian government announced today that it will be taking measures to enhance "
         "border security in response to recent geopolitical tensions."
     )
+
+
+def test_control_characters_and_lone_surrogates_are_never_kept():
+    from bot.sanitize import clean_text
+
+    assert clean_text("a\x00b\x07c\ud800d\x7fe\tf\ng") == "abcde\tf\ng"
+    assert clean_text("Вільнюс ² ①") == "Вільнюс ² ①" and clean_text("x" * 10, 4) == "xxxx"
