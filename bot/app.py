@@ -101,7 +101,7 @@ async def services(
     own_db = db is None
     database = db or open_database(settings)
     pool = parse_pool(parse_workers) if parse_workers != 0 else None
-    fetcher = Fetcher(fetch_limits, now=clock.now)
+    fetcher = Fetcher(fetch_limits, now=clock.now, allow_private=settings.allow_private_feeds)
     try:
         poller = Poller(
             db=database,

@@ -17,6 +17,7 @@ a log line or an error message.
 | BRIEFBOT_WEBHOOK_SECRET | secret Telegram sends with every webhook call   | derived from the token           |
 | PORT                    | port the webhook server listens on              | 8080                             |
 | BRIEFBOT_RETENTION_DAYS | items and stories older than this are deleted   | 180                              |
+| BRIEFBOT_ALLOW_PRIVATE_FEEDS | 1: feeds from chats may be private addresses | 0                            |
 | BRIEFBOT_ENCODER        | on/off: group stories by meaning too (encoder)   | on                               |
 | LOG_LEVEL               | DEBUG, INFO, WARNING, ERROR                     | INFO (status, digest, feeds: WARNING) |
 """
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="BRIEFBOT_WEBHOOK_SECRET")
     port: int = Field(default=8080, alias="PORT")
     retention_days: int = Field(default=180, alias="BRIEFBOT_RETENTION_DAYS")
+    #: fetch feeds added from chats (and redirects) from private addresses too (bot/netpolicy.py)
+    allow_private_feeds: bool = Field(default=False, alias="BRIEFBOT_ALLOW_PRIVATE_FEEDS")
     #: group reports by meaning as well as names and words (bot/encoder.py); on/off, true/false, 1/0
     encoder: bool = Field(default=True, alias="BRIEFBOT_ENCODER")
 

@@ -45,6 +45,8 @@ class FeedForUpdate:
     etag: str | None
     last_modified: str | None
     consecutive_errors: int
+    #: listed in feeds.yaml by the operator (fetched wherever it points), not added from a chat
+    listed: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ import httpx
 
 from bot import __version__
 from bot.domain import FetchResult, FetchStatus
+from bot.netpolicy import PrivateAddressError, is_private_host
 
 USER_AGENT = f"Briefbot/{__version__} (+https://github.com/briefbot/briefbot; regional security briefings)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -44,6 +45,29 @@ class FetchLimits:
     total_timeout: float = 60.0  # the whole exchange, body included
     max_body_bytes: int = 10 * 1024 * 1024  # decoded; the largest real feeds are ~2-3 MB
     max_redirects: int = 5
+
+
+_PRIVATE_OK = "briefbot_private_ok"  #: request extension: may this request reach a private address
+
+
+async def _check_address(request: httpx.Request) -> None:
+    """httpx request hook, for the first request and every redirect hop (httpx carries the
+    extensions along): refuse a private address unless the fetch allows one."""
+    if request.extensions.get(_PRIVATE_OK, True):
+        return
+    host = request.url.host
+    if await is_private_host(host, request.url.port or (443 if request.url.scheme == "https" else 80)):
+        raise PrivateAddressError(host)
+
+
+async def _starts_private(url: str) -> bool:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    return await is_private_host(host, port)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -78,8 +102,11 @@ class Fetcher:
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         transport: httpx.AsyncBaseTransport | None = None,
+        allow_private: bool = False,
     ) -> None:
+        """``allow_private``: fetch any address (BRIEFBOT_ALLOW_PRIVATE_FEEDS; bot/netpolicy.py)."""
         self.limits = limits or FetchLimits()
+        self.allow_private = allow_private
         self._now = now
         self._overall = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -99,6 +126,7 @@ class Fetcher:
             max_redirects=self.limits.max_redirects,
             transport=transport,
             trust_env=True,
+            event_hooks={"request": [_check_address]},
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -118,8 +146,11 @@ class Fetcher:
         return gate
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, listed: bool = False
     ) -> FetchResult:
+        """``listed``: the feed is in the operator's feeds.yaml — fetched wherever it points, and
+        free to redirect within a private network it starts in. Otherwise (a feed added from a
+        chat), and for every hop away from a public start, private addresses are refused."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -128,7 +159,10 @@ class Fetcher:
         async with self._overall, self._host_gate(url):
             try:
                 async with asyncio.timeout(self.limits.total_timeout):
-                    return await self._exchange(url, headers)
+                    private_ok = self.allow_private or (listed and await _starts_private(url))
+                    return await self._exchange(url, headers, private_ok)
+            except PrivateAddressError as exc:
+                return self._error(url, f"refused: {exc} (feeds are fetched from public addresses only)")
             except TimeoutError:
                 return self._error(url, f"timed out after {self.limits.total_timeout:g} s")
             except httpx.TooManyRedirects:
@@ -162,8 +196,9 @@ class Fetcher:
             retry_after=retry_after,
         )
 
-    async def _exchange(self, url: str, headers: dict[str, str]) -> FetchResult:
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _exchange(self, url: str, headers: dict[str, str], private_ok: bool = True) -> FetchResult:
+        extensions = {_PRIVATE_OK: private_ok}
+        async with self._client.stream("GET", url, headers=headers, extensions=extensions) as response:
             code = response.status_code
             permanent_url = None
             if response.history and all(r.status_code in _PERMANENT for r in response.history):

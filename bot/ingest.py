@@ -121,7 +121,9 @@ class Poller:
         return summary
 
     async def poll_feed(self, feed: FeedForUpdate, writer: _GroupCommit | None = None) -> FeedOutcome:
-        result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        result = await self.fetcher.fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified, listed=feed.listed
+        )
         now = self.clock.now()
         parsed: ParsedFeed | None = None
         tags: dict[str, Classification] = {}

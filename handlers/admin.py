@@ -12,6 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.netpolicy import is_private_host
 from bot.render import bold, escape
 from bot.reports import format_feed_health
 from db.queries import chats as chat_queries
@@ -45,11 +46,28 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = tr(await chat_of(update, context)).gettext
     url, _sep, name = args_text(context).partition(" ")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2048:
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None or len(url) > 2048:
         await reply(
             update,
             context,
             escape(_("Give the feed's http(s) URL: /addfeed https://example.com/rss.xml [name]")),
+        )
+        return
+    if not d.settings.allow_private_feeds and await is_private_host(parts.hostname, port):
+        # Loopback, private, link-local…: not fetched for a chat (bot/netpolicy.py).
+        await reply(
+            update,
+            context,
+            escape(
+                _(
+                    "Refused: {host} is a private or local network address. Feeds from chats must be "
+                    "public (the operator can allow private ones with BRIEFBOT_ALLOW_PRIVATE_FEEDS=1)."
+                ).format(host=parts.hostname[:100])
+            ),
         )
         return
     added = await d.db.run(feed_queries.add_feed, url, name.strip() or parts.netloc, "en", d.clock.now())

@@ -95,6 +95,7 @@ def _for_update(feed: Feed) -> FeedForUpdate:
         etag=feed.etag,
         last_modified=feed.last_modified,
         consecutive_errors=feed.consecutive_errors,
+        listed=feed.source != FeedSource.ADMIN,
     )
 
 

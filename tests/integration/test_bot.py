@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from bot.config import load_settings
@@ -17,7 +17,7 @@ from bot.fetch import Fetcher
 from bot.ingest import Poller
 from bot.telegram_app import build_application, start_bot, stop_bot
 from db.engine import Database
-from db.models import Chat, Subscription
+from db.models import Chat, Feed, Subscription
 from handlers.common import Deps
 from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
@@ -431,3 +431,22 @@ async def test_nul_bytes_and_long_names_from_users_are_cleaned_before_storage(bo
     assert "Added https://news.test/rss.xml" in talk.last(ADMIN)["text"]
     await talk.say(ADMIN, ADMIN, "/disablefeed Nul\x00 feed")
     assert "went wrong" not in talk.last(ADMIN)["text"]
+
+
+async def test_addfeed_refuses_loopback_and_private_addresses_in_every_spelling(bot):
+    talk, _fake, database = bot
+    for url in (
+        "http://127.0.0.1:8080/rss",
+        "http://0:80/rss",
+        "http://2130706433:1/rss",
+        "http://0x7f000001/rss",
+        "http://127.1/rss",
+        "http://localhost/rss",
+        "http://[::1]/rss",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/feed",
+    ):
+        await talk.say(ADMIN, ADMIN, f"/addfeed {url}")
+        answer = talk.last(ADMIN)["text"]
+        assert answer.startswith("Refused:") and "BRIEFBOT_ALLOW_PRIVATE_FEEDS" in answer, url
+    assert database.call(lambda s: s.scalar(select(func.count(Feed.id)).where(Feed.source == "admin"))) == 0

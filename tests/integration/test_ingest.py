@@ -453,3 +453,16 @@ async def test_feeds_claimed_but_not_polled_when_stopping_are_due_again_at_once(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert feed_row(database, feed_server.url("/slow.xml")).next_fetch_at == clock.now()  # not now + 5 min
+
+
+async def test_a_feed_added_from_a_chat_is_never_fetched_from_the_private_network(
+    database, feed_server: FeedServer, make_poller, clock
+):
+    route = feed_server.route("/internal.xml", body=rss(seed_items()))
+    url = feed_server.url("/internal.xml")  # loopback: what an attacker would point /addfeed at
+    database.call(feed_queries.add_feed, url, "internal", "en", clock.now())
+    summary = await make_poller().poll_all()
+    assert summary.new_items == 0 and route.hits == 0
+    feed = feed_row(database, url)
+    assert feed.last_error.startswith("refused: 127.0.0.1 is a private or local network address")
+    assert feed.url == url and feed.consecutive_errors == 1
