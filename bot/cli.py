@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = settings.log_level
     if args.command in QUIET_COMMANDS and "log_level" not in settings.model_fields_set:
         level = "WARNING"  # an answer in the terminal, not the migration and database lines above it
-    setup_logging(level, settings.token)
+    setup_logging(level, settings.token, secrets=settings.secrets())
     try:
         return _dispatch(args, settings)
     except FeedListError as exc:

@@ -24,6 +24,7 @@ a log line or an error message.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -190,6 +191,15 @@ class Settings(BaseSettings):
         if self.token is None:
             return None
         return hashlib.sha256(f"briefbot-webhook:{self.token}".encode()).hexdigest()[:48]
+
+    def secrets(self) -> tuple[str, ...]:
+        """What no log line may show besides the token: the webhook secret, the database password."""
+        from sqlalchemy.engine import make_url  # light; only when logging is set up
+
+        out = [self.webhook_secret_token or ""]
+        with contextlib.suppress(Exception):  # an odd URL fails later, with its own message
+            out.append(make_url(self.sqlalchemy_url).password or "")
+        return tuple(s for s in out if s)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -16,7 +16,7 @@ NOISY = ("httpx", "httpcore", "apscheduler.executors.default")
 
 @contextmanager
 def logging_to(
-    level: str = "INFO", token: str | None = None
+    level: str = "INFO", token: str | None = None, secrets: tuple[str, ...] = ()
 ) -> Iterator[tuple[logging.Handler, io.StringIO]]:
     """setup_logging() into a buffer; the root logger is put back on exit, inside the test itself
     (pytest's own capture handlers sit on the root logger per test phase)."""
@@ -25,7 +25,7 @@ def logging_to(
     saved_noisy = {name: logging.getLogger(name).level for name in NOISY}
     buffer = io.StringIO()
     try:
-        yield setup_logging(level, token=token, stream=buffer), buffer
+        yield setup_logging(level, token=token, stream=buffer, secrets=secrets), buffer
     finally:
         for handler in list(root.handlers):
             root.removeHandler(handler)
@@ -148,3 +148,30 @@ def test_unconfigured_token_in_bot_api_url_redacted():
     RedactTokenFilter(TOKEN).filter(record)
 
     assert record.getMessage() == f"HTTP Request: POST https://api.telegram.org/bot{REDACTED}/getMe"
+
+
+def test_the_webhook_secret_and_the_database_password_never_reach_a_log_line_at_debug():
+    from bot.config import load_settings
+
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "BRIEFBOT_WEBHOOK_SECRET": "k3y-very-secret_0123",
+            "DATABASE_URL": "postgresql://briefbot:pa55w0rd-xyz@db/briefbot",
+        },
+        env_file=None,
+    )
+    assert set(settings.secrets()) == {"k3y-very-secret_0123", "pa55w0rd-xyz"}
+    with logging_to("DEBUG", settings.token, settings.secrets()) as (_handler, out):
+        log = logging.getLogger("telegram.ext.ExtBot")
+        # What python-telegram-bot logs at DEBUG when it registers the webhook:
+        log.debug(
+            "Calling Bot API endpoint `%s` with parameters `%s`",
+            "setWebhook",
+            {"url": "https://bot.example/hook", "secret_token": "k3y-very-secret_0123"},
+        )
+        log.debug("connect %s", "postgresql+psycopg://briefbot:pa55w0rd-xyz@db/briefbot")
+        log.debug("secret_token=%s derived", "another-secret-value")
+    text = out.getvalue()
+    assert "k3y-very-secret_0123" not in text and "pa55w0rd-xyz" not in text
+    assert "another-secret-value" not in text and text.count(REDACTED) >= 3
