@@ -28,7 +28,7 @@ from bot.render import bold, escape, italic, link
 from db.queries import briefing as queries
 from db.queries import chats as chat_queries
 from db.queries import feeds as feed_queries
-from handlers.common import args_text, chat_of, deps, gone, reply, thread_of, tr
+from handlers.common import args_text, chat_of, deps, gone, may_change, reply, thread_of, tr
 
 MAX_STATUSES = 5  #: /status without a region: the first five followed regions
 CHART_DAYS = 30
@@ -134,6 +134,9 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     d = deps(context)
     chat = await chat_of(update, context)
     _ = tr(chat).gettext
+    if not await may_change(update, context):  # it moves the chat's last-digest time
+        await reply(update, context, escape(_("Only the group's admins can ask for its digest now.")))
+        return
     now = d.clock.now()
     followed = await d.db.run(chat_queries.follows, chat.id)
     if not followed:

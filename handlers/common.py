@@ -135,19 +135,31 @@ async def gone(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reason: str) ->
 
 
 async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the sender may change this chat's subscriptions and settings: anyone in a private
-    chat; in a channel whoever could post; in a group only its administrators (including an
-    anonymous administrator posting as the group)."""
-    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
-    if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
-        return True
+    """Whether the sender of this command, or the presser of this button, may change the chat's
+    subscriptions, settings or digest time. The one place this is decided:
+
+    - a private chat: its own user only (a button is pressed by the user it was sent to);
+    - a group or supergroup (forum topics included): its administrators, or an anonymous
+      administrator posting as the group;
+    - a channel: a post in it comes from someone allowed to post; a button under a channel message
+      can be pressed by any subscriber, so the presser must be one of its administrators.
+    """
+    chat, user = update.effective_chat, update.effective_user
+    pressed = update.callback_query is not None
+    if chat is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
+        return user is not None and user.id == chat.id
+    message = None if pressed else update.effective_message
     if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True
+        return True  # posted as the group (an anonymous admin) or in the channel
+    if chat.type == ChatType.CHANNEL and message is not None:
+        return True  # a channel post: only its administrators can post
     if user is None:
         return False
     try:
         member = await context.bot.get_chat_member(chat.id, user.id)
-    except BadRequest:
+    except (BadRequest, Forbidden):
         return False
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 

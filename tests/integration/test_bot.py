@@ -450,3 +450,30 @@ async def test_addfeed_refuses_loopback_and_private_addresses_in_every_spelling(
         answer = talk.last(ADMIN)["text"]
         assert answer.startswith("Refused:") and "BRIEFBOT_ALLOW_PRIVATE_FEEDS" in answer, url
     assert database.call(lambda s: s.scalar(select(func.count(Feed.id)).where(Feed.source == "admin"))) == 0
+
+
+async def test_only_those_who_may_change_a_chat_can_press_its_buttons_or_move_its_digest(bot):
+    talk, fake, database = bot
+    # A channel: Ann (an administrator) posts /settings; Bob, a subscriber, presses its buttons.
+    await talk.say(CHANNEL, ANN, "/settings")
+    menu = talk.last(CHANNEL)
+    mark = len(fake.calls)
+    await talk.press(CHANNEL, BOB, menu["message_id"], "set:p")
+    assert answered(fake, mark) == ["Only the group's admins can change its settings."]
+    assert database.call(lambda s: s.get(Chat, CHANNEL)).paused is False
+    await talk.press(CHANNEL, ANN, menu["message_id"], "set:p")
+    assert database.call(lambda s: s.get(Chat, CHANNEL)).paused is True
+    # A private chat's buttons are Ann's alone.
+    await talk.say(ANN, ANN, "/settings")
+    menu = talk.last(ANN)
+    mark = len(fake.calls)
+    await talk.press(ANN, BOB, menu["message_id"], "set:p")
+    assert answered(fake, mark) == ["Only the group's admins can change its settings."]
+    assert database.call(lambda s: s.get(Chat, ANN)).paused is False
+    # In a group, /digest (which moves the group's last-digest time) is for its admins.
+    await talk.say(GROUP, ANN, "/subscribe@briefbot_test_bot lithuania")
+    await talk.say(GROUP, BOB, "/digest")
+    assert "Only the group's admins" in talk.last(GROUP)["text"]
+    assert database.call(lambda s: s.get(Chat, GROUP)).last_digest_at is None
+    await talk.say(GROUP, ANN, "/digest")
+    assert database.call(lambda s: s.get(Chat, GROUP)).last_digest_at is not None
