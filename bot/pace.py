@@ -10,11 +10,12 @@ rate algorithm): message *n* is due ``n/rate`` after the first; one that is late
 ``slack`` does not move the schedule, so the average is the rate while the closest 31 messages
 are still ``30/rate - slack`` apart (29/s, 10 ms: 1.024 s, more than Telegram's second).
 
-:class:`TelegramPace` puts it in front of every request that names a chat, a 20-per-minute
-leaky bucket (aiolimiter, as PTB does) in front of group and channel messages, and on a 429
-holds *every* request for ``retry_after`` before trying the one that got it again (up to
+:class:`TelegramPace` puts it in front of every request that names a chat, one message a second
+within each chat (a schedule per chat), a 20-per-minute leaky bucket (aiolimiter, as PTB does) in
+front of group and channel messages, and on a 429 holds what it applies to — the chat that got it
+(a request that names no chat: every request) — for ``retry_after`` before trying again (up to
 ``MAX_RETRIES`` times, and only when ``retry_after`` is at most ``MAX_WAIT``: otherwise the caller
-gets the ``RetryAfter`` at once and the delivery is rescheduled in the ledger).
+gets the ``RetryAfter`` at once and the delivery is rescheduled in the ledger). Other chats go on.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 OVERALL_PER_SECOND = 29.0  #: just under Telegram's ~30 messages/s per bot
 SLACK = 0.010  #: how late a message may be without the schedule slipping (seconds)
 GROUP_PER_MINUTE = 20  #: Telegram's limit for one group or channel
+CHAT_PER_SECOND = 1.0  #: Telegram's limit within one chat ("about one message per second")
 MAX_RETRIES = 3  #: 429s for one request before it is given up (its delivery is retried later)
 #: A longer retry_after is not waited out in the call: it raises at once (everyone is still held),
 #: so a delivery is rescheduled in the ledger instead of outliving its 60 s claim.
@@ -76,6 +78,10 @@ class Pacer:
         """Nobody passes for ``seconds`` from now (Telegram said "retry after")."""
         self._next = max(self._next, self._time() + seconds + self.slack)
 
+    def idle(self) -> bool:
+        """Nothing is scheduled: the next caller passes at once."""
+        return not self._lock.locked() and self._next <= self._time()
+
 
 class TelegramPace(BaseRateLimiter[int]):
     """The bot's rate limiter: :class:`Pacer` overall, 20/min per group, 429s waited out.
@@ -89,8 +95,14 @@ class TelegramPace(BaseRateLimiter[int]):
         max_retries: int = MAX_RETRIES,
         slack: float = SLACK,
         max_wait: float = MAX_WAIT,
+        chat_per_second: float = CHAT_PER_SECOND,
     ) -> None:
         self.overall = Pacer(per_second, slack)
+        self.chat_per_second = chat_per_second
+        self._chats: dict[int | str, Pacer] = {}
+        #: the last chat refused with 429, and until when (a second chat refused meanwhile means
+        #: the bot's own limit was hit: then everyone waits)
+        self._refused: tuple[int | str, float] | None = None
         self.group_per_minute = group_per_minute
         self.max_retries = max_retries
         self.max_wait = max_wait
@@ -112,6 +124,28 @@ class TelegramPace(BaseRateLimiter[int]):
             limiter = self._groups[chat_id] = AsyncLimiter(self.group_per_minute, 60)
         return limiter
 
+    def _chat(self, chat_id: int | str) -> Pacer:
+        if len(self._chats) > 4096:  # forget chats with nothing scheduled
+            for key, pacer in list(self._chats.items()):
+                if key != chat_id and pacer.idle():
+                    del self._chats[key]
+        pacer = self._chats.get(chat_id)
+        if pacer is None:
+            pacer = self._chats[chat_id] = Pacer(self.chat_per_second, self.overall.slack)
+        return pacer
+
+    def _hold(self, chat_id: int | str, seconds: float) -> None:
+        """A 429 for ``chat_id``: that chat waits ``seconds``; when another chat was refused
+        within its own wait, the limit hit is the bot's, and every chat waits."""
+        if not self.chat_per_second:
+            self.overall.hold(seconds)
+            return
+        self._chat(chat_id).hold(seconds)
+        now = asyncio.get_running_loop().time()
+        if self._refused is not None and self._refused[0] != chat_id and self._refused[1] > now:
+            self.overall.hold(seconds)
+        self._refused = (chat_id, now + seconds)
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, JSON]],
@@ -132,6 +166,8 @@ class TelegramPace(BaseRateLimiter[int]):
                 if group is not None and self.group_per_minute:
                     await self._group(group).acquire()
                 if chat_id is not None:
+                    if self.chat_per_second:
+                        await self._chat(chat_id).wait()
                     await self.overall.wait()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -141,7 +177,7 @@ class TelegramPace(BaseRateLimiter[int]):
                     "telegram.retry_after method=%s seconds=%.1f attempt=%d", endpoint, seconds, attempt + 1
                 )
                 if chat_id is not None:
-                    self.overall.hold(seconds)  # everyone waits, also when this call gives up
+                    self._hold(chat_id, seconds)
                 if attempt == retries or seconds > self.max_wait:
                     raise
                 if chat_id is None:
@@ -149,4 +185,4 @@ class TelegramPace(BaseRateLimiter[int]):
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-__all__ = ["OVERALL_PER_SECOND", "Pacer", "TelegramPace"]
+__all__ = ["CHAT_PER_SECOND", "OVERALL_PER_SECOND", "Pacer", "TelegramPace"]

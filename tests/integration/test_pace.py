@@ -45,16 +45,38 @@ async def test_a_crowd_of_messages_stays_under_the_limit(fake: FakeTelegram) -> 
     assert times[-1] - times[0] >= 39 / 20 - 0.1  # paced, not sent at once
 
 
-async def test_a_429_holds_everyone_then_the_message_goes(fake: FakeTelegram) -> None:
+async def test_a_429_holds_its_chat_while_the_others_go_on(fake: FakeTelegram) -> None:
     fake.fail_next("sendMessage", error_code=429, retry_after=1, times=1)
     async with ExtBot(DEFAULT_TOKEN, base_url=fake.base_url, rate_limiter=TelegramPace()) as bot:
         await asyncio.gather(*(bot.send_message(user, "digest") for user in USERS[:3]))
     calls = fake.calls_of("sendMessage")
     [refused] = [c for c in calls if not c.ok]
-    later = [c for c in calls if c.time > refused.time]
-    assert len(later) == 3  # the refused one again and the other two, all after retry_after
-    assert min(c.time for c in later) - refused.time >= 1.0
+    again = [c for c in calls if c.ok and c.params["chat_id"] == refused.params["chat_id"]]
+    others = [c for c in calls if c.ok and c.params["chat_id"] != refused.params["chat_id"]]
+    assert len(again) == 1 and again[0].time - refused.time >= 1.0  # its chat waited retry_after
+    assert len(others) == 2 and all(c.time - refused.time < 0.9 for c in others)  # the others did not
     assert sorted(m["chat_id"] for m in fake.sent()) == USERS[:3]
+
+
+async def test_429s_for_two_chats_hold_everyone(fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", error_code=429, retry_after=1, times=2)
+    async with ExtBot(DEFAULT_TOKEN, base_url=fake.base_url, rate_limiter=TelegramPace()) as bot:
+        await asyncio.gather(*(bot.send_message(user, "digest") for user in USERS[:4]))
+    calls = fake.calls_of("sendMessage")
+    refused = [c for c in calls if not c.ok]
+    assert len({c.params["chat_id"] for c in refused}) == 2  # two chats: the bot's own limit
+    later = [c for c in calls if c.ok]
+    assert len(later) == 4 and all(c.time - refused[-1].time >= 1.0 for c in later)
+    assert sorted(m["chat_id"] for m in fake.sent()) == USERS[:4]
+
+
+async def test_one_chat_gets_one_message_a_second(fake: FakeTelegram) -> None:
+    async with ExtBot(DEFAULT_TOKEN, base_url=fake.base_url, rate_limiter=TelegramPace()) as bot:
+        await asyncio.gather(*(bot.send_message(USERS[0], f"part {i}") for i in range(3)))
+        await bot.send_message(USERS[1], "another chat is not held by that")
+    times = [c.time for c in fake.calls_of("sendMessage")]
+    assert times[1] - times[0] >= 0.98 and times[2] - times[1] >= 0.98
+    assert times[3] - times[2] < 0.5
 
 
 async def test_retries_are_bounded(fake: FakeTelegram) -> None:
@@ -85,11 +107,12 @@ async def test_groups_get_their_own_per_minute_bucket(fake: FakeTelegram) -> Non
     assert [m["text"] for m in fake.sent()] == ["one", "two", "private chats have no per-minute limit"]
 
 
-async def test_a_long_retry_after_is_handed_back_but_still_holds_everyone(fake: FakeTelegram) -> None:
+async def test_a_long_retry_after_is_handed_back_but_still_holds_its_chat(fake: FakeTelegram) -> None:
     fake.fail_next("sendMessage", error_code=429, retry_after=60, times=1)
     async with ExtBot(DEFAULT_TOKEN, base_url=fake.base_url, rate_limiter=TelegramPace(max_wait=15)) as bot:
         with pytest.raises(RetryAfter):  # not waited out in the call: the ledger reschedules it
             await bot.send_message(USERS[0], "digest")
-        with pytest.raises(asyncio.TimeoutError):  # and nothing else goes meanwhile
-            await asyncio.wait_for(bot.send_message(USERS[1], "alert"), timeout=0.5)
-    assert len(fake.calls_of("sendMessage")) == 1 and fake.sent() == []
+        with pytest.raises(asyncio.TimeoutError):  # and nothing else goes to that chat meanwhile
+            await asyncio.wait_for(bot.send_message(USERS[0], "alert"), timeout=0.5)
+        await bot.send_message(USERS[1], "another chat")
+    assert [m["chat_id"] for m in fake.sent()] == [USERS[1]]
