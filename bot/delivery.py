@@ -35,9 +35,9 @@ from bot.render import escape, split_message
 from bot.schedule import retry_at
 from db.engine import Database
 from db.queries import briefing as briefing_queries
+from db.queries import broadcasts, notices
 from db.queries import chats as chat_queries
 from db.queries import deliveries as ledger
-from db.queries import notices
 from db.queries.deliveries import Claimed
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,9 @@ class Deliverer:
         """Compose and send one delivery; returns the (last) message id (with an alert, the hash
         of its text too), or None when there was nothing to send any more (an alert for a story
         merged away, a chat gone inactive)."""
+        if delivery.kind == broadcasts.KIND:
+            text = await self.db.run(broadcasts.text_of, delivery.key)
+            return await self._post(delivery.chat_id, escape(text), None) if text else None
         if delivery.kind == "notice":
             text = await self.db.run(notices.text_of, delivery.key, now)
             return await self._post(delivery.chat_id, "⚙️ " + escape(text), None) if text else None

@@ -215,3 +215,15 @@ class Delivery(Base):
     due_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class Broadcast(Base):
+    """A message an operator sent to every chat (/broadcast): its text, kept for the delivery
+    ledger, which sends it to each chat once (kind "broadcast", key = this id)."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)  #: as the operator wrote it, line breaks included
+    admin_id: Mapped[int] = mapped_column(BigInteger)  #: who sent it
+    created_at: Mapped[datetime]

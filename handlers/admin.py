@@ -3,21 +3,20 @@ Anyone else is told they are for admins. Edge."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.netpolicy import is_private_host
 from bot.render import bold, escape
 from bot.reports import format_feed_health
+from bot.sanitize import clean_text
+from db.queries import broadcasts
 from db.queries import chats as chat_queries
 from db.queries import feeds as feed_queries
-from handlers.common import args_text, chat_of, deps, gone, is_bot_admin, reply, tr
+from handlers.common import args_text, chat_of, deps, is_bot_admin, reply, tr
 
 log = logging.getLogger(__name__)
 
@@ -100,37 +99,28 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, "\n".join(lines))
 
 
+BROADCAST_MAX = 16_000  #: characters; sent in as many messages as it takes
+
+
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send a plain-text message to every active chat, at Telegram's pace (the application's
-    rate limiter); chats that blocked the bot are marked inactive."""
+    """A plain-text message to every active chat, as written (line breaks kept): queued in the
+    delivery ledger, which sends it at Telegram's pace, once per chat, retrying and resuming
+    after a restart; the admin is answered at once with how many chats it was queued for."""
     if await _admin_only(update, context):
         return
+    d = deps(context)
     _ = tr(await chat_of(update, context)).gettext
-    text = args_text(context) if len(" ".join(context.args or ())) <= 4000 else None
-    if not text:
+    message = update.effective_message
+    raw = message.text if message is not None and message.text else ""
+    parts = raw.split(maxsplit=1)
+    text = clean_text(parts[1]).strip() if len(parts) > 1 else ""
+    if not text or len(text) > BROADCAST_MAX:
         await reply(update, context, escape(_("Give the text: /broadcast We are back online.")))
         return
-    chat_ids = await deps(context).db.run(chat_queries.active_chat_ids)
-    sent = failed = 0
-    for chat_id in chat_ids:
-        for _attempt in range(3):
-            try:
-                await context.bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
-                sent += 1
-                break
-            except RetryAfter as exc:
-                wait = exc.retry_after
-                await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
-            except Forbidden as exc:
-                await gone(context, chat_id, str(exc))
-                failed += 1
-                break
-            except (BadRequest, TelegramError) as exc:
-                log.warning("broadcast.failed chat=%s error=%s", chat_id, exc)
-                failed += 1
-                break
-        else:  # still rate-limited after three tries
-            failed += 1
+    user = update.effective_user
+    queued = await d.db.run(broadcasts.queue, text, user.id if user else 0, d.clock.now())
     await reply(
-        update, context, escape(_("Sent to {sent} chats; {failed} failed.").format(sent=sent, failed=failed))
+        update,
+        context,
+        escape(_("Queued for {n} chats: sent at Telegram's pace, once each.").format(n=queued)),
     )

@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
+from telegram import Bot
 
 from bot.config import load_settings
+from bot.delivery import Deliverer
 from bot.fetch import Fetcher
 from bot.ingest import Poller
 from bot.telegram_app import build_application, start_bot, stop_bot
@@ -368,6 +370,7 @@ async def test_admin_disables_a_feed_and_broadcasts(bot):
     talk, fake, database = bot
     await talk.say(ANN, ANN, "/start")
     await talk.say(BOB, BOB, "/start")
+    await talk.say(ADMIN, ADMIN, "/start")
     await talk.say(ADMIN, ADMIN, "/disablefeed news lt")
     assert "Stopped polling news lt" in talk.last(ADMIN)["text"]
     assert database.call(lambda s: s.scalar(sql("SELECT enabled FROM feeds WHERE name = 'news lt'"))) in (
@@ -375,10 +378,17 @@ async def test_admin_disables_a_feed_and_broadcasts(bot):
         False,
     )
     fake.block(BOB)
-    await talk.say(ADMIN, ADMIN, "/broadcast Maintenance at 22:00 <UTC>", quiet=1.0)
-    assert talk.last(ANN)["text"] == "Maintenance at 22:00 <UTC>"
-    assert "Sent to 2 chats; 1 failed." in talk.last(ADMIN)["text"]  # Ann and the admin; Bob blocked
-    assert database.call(lambda s: s.get(Chat, BOB).active) is False
+    await talk.say(ADMIN, ADMIN, "/broadcast Maintenance at 22:00 <UTC>\n\nSecond  paragraph.")
+    # Answered at once: queued in the delivery ledger for Ann, Bob and the admin.
+    assert "Queued for 3 chats" in talk.last(ADMIN)["text"]
+    async with Bot(TOKEN, base_url=fake.base_url) as sender:
+        deliverer = Deliverer(sender, database, ManualClock(NOW))
+        await deliverer.tick()
+        await deliverer.tick()  # exactly once: a second tick sends nothing more
+    text = "Maintenance at 22:00 <UTC>\n\nSecond  paragraph."  # as written, line breaks kept
+    assert [m["text"] for m in fake.sent(ANN)].count(text) == 1
+    assert [m["text"] for m in fake.sent(ADMIN)].count(text) == 1
+    assert database.call(lambda s: s.get(Chat, BOB).active) is False  # Bob blocked the bot
     await talk.say(ANN, ANN, "/broadcast hi")
     assert "admins only" in talk.last(ANN)["text"]
 
