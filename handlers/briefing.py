@@ -24,7 +24,7 @@ from bot.briefing import (
 )
 from bot.charts import story_chart
 from bot.i18n import EVENT_NAMES
-from bot.render import bold, escape, italic, link
+from bot.render import bold, escape, html_text, italic, link, utf16_len
 from db.queries import briefing as queries
 from db.queries import chats as chat_queries
 from db.queries import feeds as feed_queries
@@ -96,6 +96,9 @@ async def status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _send_status(update, context, region, chart=True)
 
 
+CAPTION_LIMIT = 1024  #: Telegram's limit for a photo's caption (UTF-16 code units, after entities)
+
+
 async def _send_status(
     update: Update, context: ContextTypes.DEFAULT_TYPE, region: regions.Region, *, chart: bool
 ) -> None:
@@ -104,8 +107,8 @@ async def _send_status(
     now = d.clock.now()
     facts = await d.db.run(queries.status_facts, region.codes, now)
     html = render_status(compose_status(region, facts), ZoneInfo(chat.timezone), chat.language, why=True)
-    await reply(update, context, html)
     if not chart:
+        await reply(update, context, html)
         return
     counts = await d.db.run(queries.chart_counts, region.codes, now, CHART_DAYS)
     first = (now - timedelta(days=CHART_DAYS - 1)).date()
@@ -113,15 +116,25 @@ async def _send_status(
     png = await asyncio.to_thread(
         story_chart, region_name(region, chat.language), days, counts, language=chat.language
     )
+    # One message when the status fits a photo's caption; otherwise the text, then the chart (a
+    # second later: the pace keeps one message a second in a chat).
+    fits = utf16_len(html_text(html)) <= CAPTION_LIMIT
+    if not fits:
+        await reply(update, context, html)
+    caption = (
+        html
+        if fits
+        else escape(
+            tr(chat)
+            .gettext("{region}: new stories per day by topic, last 30 days")
+            .format(region=region_name(region, chat.language))
+        )
+    )
     try:
         await context.bot.send_photo(
             chat.id,
             png,
-            caption=escape(
-                tr(chat)
-                .gettext("{region}: new stories per day by topic, last 30 days")
-                .format(region=region_name(region, chat.language))
-            ),
+            caption=caption,
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_of(update.effective_message),
         )

@@ -199,10 +199,12 @@ async def test_odd_input_never_crashes(bot):
 async def test_status_with_its_chart_and_why(bot):
     talk, _fake, _database = bot
     answers = await talk.say(ANN, ANN, "/status lithuania", quiet=1.0)
-    text = next(a for a in answers if a.method == "sendMessage").params["text"]
-    assert "Lithuania" in text and "3 sources" in text
+    # A status that fits a caption (1,024 characters) comes as one message: the chart with it.
+    assert [a.method for a in answers] == ["sendPhoto"]
     photo = talk.last(ANN)
-    assert photo["photo_bytes"] and photo["photo_bytes"] > 1000 and "new stories per day" in photo["caption"]
+    text = photo["caption"]
+    assert "Lithuania" in text and "3 sources" in text
+    assert photo["photo_bytes"] and photo["photo_bytes"] > 1000
     why = text.split("/why_")[1].split()[0].strip()
     await talk.say(ANN, ANN, f"/why_{why}")
     evidence = talk.last(ANN)["text"]
@@ -487,3 +489,43 @@ async def test_only_those_who_may_change_a_chat_can_press_its_buttons_or_move_it
     assert database.call(lambda s: s.get(Chat, GROUP)).last_digest_at is None
     await talk.say(GROUP, ANN, "/digest")
     assert database.call(lambda s: s.get(Chat, GROUP)).last_digest_at is not None
+
+
+async def test_a_status_too_long_for_a_caption_comes_as_text_then_the_chart_a_second_later(bot):
+    from datetime import timedelta
+
+    from db.models import Story, StoryTag
+
+    talk, fake, database = bot
+
+    def crowd(session) -> None:  # ten more Latvian stories with long titles
+        for i in range(10):
+            when = NOW - timedelta(hours=i + 1)
+            story = Story(
+                key=f"long-{i}",
+                title=f"Story {i}: " + "the border guard reported another attempt to cross " * 4,
+                url=f"https://news.test/{i}",
+                first_seen_at=when,
+                last_seen_at=when,
+                regions=["LV"],
+                topics=["border"],
+                item_count=1,
+                source_count=1,
+                severity="medium",
+                state={},
+                created_at=when,
+                updated_at=when,
+            )
+            session.add(story)
+            session.flush()
+            for kind, value in (("region", "LV"), ("topic", "border")):
+                session.add(
+                    StoryTag(story_id=story.id, kind=kind, value=value, first_seen_at=when, last_seen_at=when)
+                )
+
+    database.call(crowd)
+    answers = await talk.say(ANN, ANN, "/status latvia", quiet=1.5)
+    assert [a.method for a in answers] == ["sendMessage", "sendPhoto"]
+    assert "Story 0" in answers[0].params["text"] and "new stories per day" in answers[1].params["caption"]
+    sent = [c for c in fake.calls if c.method in ("sendMessage", "sendPhoto") and c.ok][-2:]
+    assert sent[1].time - sent[0].time >= 0.95  # one message a second in a chat
