@@ -11,7 +11,8 @@ rate algorithm): message *n* is due ``n/rate`` after the first; one that is late
 are still ``30/rate - slack`` apart (29/s, 10 ms: 1.024 s, more than Telegram's second).
 
 :class:`TelegramPace` puts it in front of every request that names a chat, one message a second
-within each chat (a schedule per chat), a 20-per-minute leaky bucket (aiolimiter, as PTB does) in
+within each chat after a burst of three (a leaky bucket per chat, so a reply, its chart and a
+button's edit are not slowed), a 20-per-minute leaky bucket (aiolimiter, as PTB does) in
 front of group and channel messages, and on a 429 holds what it applies to — the chat that got it
 (a request that names no chat: every request) — for ``retry_after`` before trying again (up to
 ``MAX_RETRIES`` times, and only when ``retry_after`` is at most ``MAX_WAIT``: otherwise the caller
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 OVERALL_PER_SECOND = 29.0  #: just under Telegram's ~30 messages/s per bot
 SLACK = 0.010  #: how late a message may be without the schedule slipping (seconds)
 GROUP_PER_MINUTE = 20  #: Telegram's limit for one group or channel
-CHAT_PER_SECOND = 1.0  #: Telegram's limit within one chat ("about one message per second")
+CHAT_PER_SECOND = 1.0  #: Telegram's limit within one chat ("about one message per second")…
+CHAT_BURST = 3  #: …which tolerates short bursts: a reply, its chart and an edit go at once
 MAX_RETRIES = 3  #: 429s for one request before it is given up (its delivery is retried later)
 #: A longer retry_after is not waited out in the call: it raises at once (everyone is still held),
 #: so a delivery is rescheduled in the ledger instead of outliving its 60 s claim.
@@ -78,10 +80,6 @@ class Pacer:
         """Nobody passes for ``seconds`` from now (Telegram said "retry after")."""
         self._next = max(self._next, self._time() + seconds + self.slack)
 
-    def idle(self) -> bool:
-        """Nothing is scheduled: the next caller passes at once."""
-        return not self._lock.locked() and self._next <= self._time()
-
 
 class TelegramPace(BaseRateLimiter[int]):
     """The bot's rate limiter: :class:`Pacer` overall, 20/min per group, 429s waited out.
@@ -99,7 +97,8 @@ class TelegramPace(BaseRateLimiter[int]):
     ) -> None:
         self.overall = Pacer(per_second, slack)
         self.chat_per_second = chat_per_second
-        self._chats: dict[int | str, Pacer] = {}
+        self._chats: dict[int | str, AsyncLimiter] = {}
+        self._held: dict[int | str, float] = {}  #: chat → loop time until which a 429 holds it
         #: the last chat refused with 429, and until when (a second chat refused meanwhile means
         #: the bot's own limit was hit: then everyone waits)
         self._refused: tuple[int | str, float] | None = None
@@ -124,15 +123,25 @@ class TelegramPace(BaseRateLimiter[int]):
             limiter = self._groups[chat_id] = AsyncLimiter(self.group_per_minute, 60)
         return limiter
 
-    def _chat(self, chat_id: int | str) -> Pacer:
-        if len(self._chats) > 4096:  # forget chats with nothing scheduled
-            for key, pacer in list(self._chats.items()):
-                if key != chat_id and pacer.idle():
+    def _chat(self, chat_id: int | str) -> AsyncLimiter:
+        if len(self._chats) > 4096:  # forget chats whose bucket has run empty
+            for key, limiter in list(self._chats.items()):
+                if key != chat_id and limiter.has_capacity(limiter.max_rate):
                     del self._chats[key]
-        pacer = self._chats.get(chat_id)
-        if pacer is None:
-            pacer = self._chats[chat_id] = Pacer(self.chat_per_second, self.overall.slack)
-        return pacer
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            limiter = self._chats[chat_id] = AsyncLimiter(CHAT_BURST, CHAT_BURST / self.chat_per_second)
+        return limiter
+
+    async def _wait_for_chat(self, chat_id: int | str) -> None:
+        until = self._held.get(chat_id)
+        if until is not None:
+            delay = until - asyncio.get_running_loop().time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            else:
+                self._held.pop(chat_id, None)
+        await self._chat(chat_id).acquire()
 
     def _hold(self, chat_id: int | str, seconds: float) -> None:
         """A 429 for ``chat_id``: that chat waits ``seconds``; when another chat was refused
@@ -140,8 +149,8 @@ class TelegramPace(BaseRateLimiter[int]):
         if not self.chat_per_second:
             self.overall.hold(seconds)
             return
-        self._chat(chat_id).hold(seconds)
         now = asyncio.get_running_loop().time()
+        self._held[chat_id] = max(self._held.get(chat_id, now), now + seconds)
         if self._refused is not None and self._refused[0] != chat_id and self._refused[1] > now:
             self.overall.hold(seconds)
         self._refused = (chat_id, now + seconds)
@@ -167,7 +176,7 @@ class TelegramPace(BaseRateLimiter[int]):
                     await self._group(group).acquire()
                 if chat_id is not None:
                     if self.chat_per_second:
-                        await self._chat(chat_id).wait()
+                        await self._wait_for_chat(chat_id)
                     await self.overall.wait()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -185,4 +194,4 @@ class TelegramPace(BaseRateLimiter[int]):
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-__all__ = ["CHAT_PER_SECOND", "OVERALL_PER_SECOND", "Pacer", "TelegramPace"]
+__all__ = ["CHAT_BURST", "CHAT_PER_SECOND", "OVERALL_PER_SECOND", "Pacer", "TelegramPace"]

@@ -116,8 +116,7 @@ async def _send_status(
     png = await asyncio.to_thread(
         story_chart, region_name(region, chat.language), days, counts, language=chat.language
     )
-    # One message when the status fits a photo's caption; otherwise the text, then the chart (a
-    # second later: the pace keeps one message a second in a chat).
+    # One message when the status fits a photo's caption; otherwise the text, then the chart.
     fits = utf16_len(html_text(html)) <= CAPTION_LIMIT
     if not fits:
         await reply(update, context, html)
