@@ -28,7 +28,7 @@ from bot.render import bold, escape, html_text, italic, link, utf16_len
 from db.queries import briefing as queries
 from db.queries import chats as chat_queries
 from db.queries import feeds as feed_queries
-from handlers.common import args_text, chat_of, deps, gone, may_change, reply, thread_of, tr
+from handlers.common import args_text, button_data, chat_of, deps, gone, may_change, reply, thread_of, tr
 
 MAX_STATUSES = 5  #: /status without a region: the first five followed regions
 CHART_DAYS = 30
@@ -91,7 +91,7 @@ async def status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    region = regions.get(query.data.removeprefix("status:"))
+    region = regions.get(button_data(update).removeprefix("status:"))
     if region is not None:
         await _send_status(update, context, region, chart=True)
 

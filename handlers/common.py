@@ -59,6 +59,13 @@ def args_text(context: ContextTypes.DEFAULT_TYPE) -> str:
     return clean_text(" ".join(context.args or ()), MAX_ARGS).strip()
 
 
+def button_data(update: Update) -> str:
+    """A pressed button's data, cleaned: a modified client can send anything (NUL included, which
+    PostgreSQL refuses), and Telegram allows 64 bytes."""
+    query = update.callback_query
+    return clean_text(query.data or "", 64) if query is not None else ""
+
+
 def thread_of(message: Message | None) -> int | None:
     """The forum topic a message was sent in (replies and digests go back there)."""
     if message is not None and message.is_topic_message:

@@ -20,7 +20,7 @@ from bot.render import bold, code, escape
 from db.queries import chats as chat_queries
 from db.queries.chats import ChatSettings
 from handlers.briefing import safe_edit
-from handlers.common import args_text, buttons, chat_of, chunked, deps, may_change, reply, tr
+from handlers.common import args_text, button_data, buttons, chat_of, chunked, deps, may_change, reply, tr
 
 TIMEZONES = (
     "Europe/Vilnius",
@@ -147,7 +147,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not await may_change(update, context):
         await query.answer(_("Only the group's admins can change its settings."), show_alert=True)
         return
-    intent = parse_button(query.data, chat, LANGUAGES)
+    intent = parse_button(button_data(update), chat, LANGUAGES)
     if isinstance(intent, Refusal):
         await query.answer(_said(chat, intent)[:200], show_alert=True)
         return

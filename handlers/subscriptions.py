@@ -10,7 +10,18 @@ from bot.briefing import TOPIC_NAMES, region_label
 from bot.render import bold, code, escape
 from db.queries import chats as chat_queries
 from handlers.briefing import safe_edit
-from handlers.common import args_text, buttons, chat_of, chunked, deps, may_change, reply, thread_of, tr
+from handlers.common import (
+    args_text,
+    button_data,
+    buttons,
+    chat_of,
+    chunked,
+    deps,
+    may_change,
+    reply,
+    thread_of,
+    tr,
+)
 from handlers.start import CORE_REGIONS
 
 MAX_REGIONS = 20  #: per chat: a digest of more would be unreadable
@@ -113,7 +124,7 @@ async def _follow(
 async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    key = query.data.removeprefix("sub:")
+    key = button_data(update).removeprefix("sub:")
     if regions.get(key) is None:  # an old or forged button
         chat = await chat_of(update, context)
         await query.answer(tr(chat).gettext("This button has expired."), show_alert=True)
@@ -188,7 +199,10 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if not await may_change(update, context):
         await query.answer(_("Only the group's admins can change what it follows."), show_alert=True)
         return
-    key = query.data.removeprefix("unsub:")
+    key = button_data(update).removeprefix("unsub:")
+    if key != "*" and regions.get(key) is None:  # an old or forged button
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
     removed = await d.db.run(chat_queries.unsubscribe, chat.id, None if key == "*" else key)
     await query.answer(_("Stopped.") if removed else _("Already stopped."))
     # Show the list again, as it is now.

@@ -527,3 +527,29 @@ async def test_a_status_too_long_for_a_caption_comes_as_text_then_the_chart(bot)
     answers = await talk.say(ANN, ANN, "/status latvia", quiet=1.5)
     assert [a.method for a in answers] == ["sendMessage", "sendPhoto"]
     assert "Story 0" in answers[0].params["text"] and "new stories per day" in answers[1].params["caption"]
+
+
+#: Every kind at once: NUL, other scripts, right-to-left marks, markup, SQL, digits isdigit()
+#: accepts, a zone directory. (Lone surrogates cannot travel in a Bot API update, which is UTF-8:
+#: the pure grammars are tested with them, tests/unit/test_chat_settings.py.)
+HOSTILE = "\x00 Europe ² ① Вільнюс ქართული 中文 \u200f‮ <b>'; DROP TABLE chats;--" + "x" * 300
+COMMANDS = [
+    "start", "help", "subscribe", "unsubscribe", "list", "status", "digest", "settings", "why",
+    "sources", "feeds", "addfeed", "disablefeed", "stats", "broadcast",
+]  # fmt: skip
+
+
+async def test_every_command_and_button_answers_hostile_input_and_never_fails(bot):
+    talk, fake, _database = bot
+    for command in COMMANDS:  # as the operator: the admin commands too
+        answers = await talk.say(ADMIN, ADMIN, f"/{command} {HOSTILE}", quiet=0.1)
+        assert answers and all("went wrong" not in (a.params.get("text") or "") for a in answers), command
+    for command in ("subscribe", "status", "why"):  # longer than a command should ever be
+        await talk.say(ANN, ANN, f"/{command} {'x' * 4000}", quiet=0.1)
+    for prefix in ("sub:", "unsub:", "status:", "set:", "set:tz:", "set:q:", "set:lang:", "nope:"):
+        await talk.say(ANN, ANN, "/settings", quiet=0.05)
+        message = talk.last(ANN)["message_id"]
+        mark = len(fake.calls)
+        await talk.press(ANN, ANN, message, prefix + HOSTILE[:40], quiet=0.05, forged=True)
+        assert len([c for c in fake.calls[mark:] if c.method == "answerCallbackQuery"]) == 1, prefix
+    assert all("went wrong" not in (m["text"] or "") for m in fake.sent(ANN) + fake.sent(ADMIN))
