@@ -52,11 +52,17 @@ def build_application(settings_: Settings, deps: Deps) -> Application:
         .base_url(base)
         .base_file_url(file_base)
         .rate_limiter(TelegramPace())
+        # Updates are handled side by side: one chat's slow /status (a chart, a busy database)
+        # does not hold up every other chat's commands.
+        .concurrent_updates(CONCURRENT_UPDATES)
         .build()
     )
     application.bot_data["deps"] = deps
     register(application)
     return application
+
+
+CONCURRENT_UPDATES = 16  #: updates handled at once
 
 
 def register(application: Application) -> None:

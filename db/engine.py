@@ -64,14 +64,29 @@ def redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+#: Threads that run read-only queries beside the writer (``Database.read``).
+READERS = 4
+
+
 class Database:
-    """An engine, a session factory and the worker thread that runs every query."""
+    """An engine, a session factory, the one thread that runs every write (``run``), and a few
+    that run reads beside it (``read``): SQLite in WAL mode and PostgreSQL both let a reader see
+    the last committed state while a write is under way, so /status never waits behind a poll
+    storing a thousand items."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-db")
+        parsed = make_url(url)
+        in_memory = parsed.get_backend_name() == "sqlite" and (parsed.database or ":memory:") == ":memory:"
+        # An in-memory SQLite database is one connection's: reads go to the writer's thread.
+        self._readers = (
+            None
+            if in_memory
+            else ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="briefbot-db-read")
+        )
 
     @property
     def dialect(self) -> str:
@@ -101,7 +116,16 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, functools.partial(self.call, fn, *args, **kwargs))
 
+    async def read(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a read-only ``fn(session, *args)`` beside the writer: it sees the last committed
+        state and never waits for a write to finish. ``fn`` must not write."""
+        loop = asyncio.get_running_loop()
+        executor = self._readers or self._worker
+        return await loop.run_in_executor(executor, functools.partial(self.call, fn, *args, **kwargs))
+
     def close(self) -> None:
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
         self._worker.shutdown(wait=True)
         self.engine.dispose()
 

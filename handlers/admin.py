@@ -33,7 +33,7 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _admin_only(update, context):
         return
     d = deps(context)
-    rows = await d.db.run(feed_queries.feed_health)
+    rows = await d.db.read(feed_queries.feed_health)
     table = format_feed_health(rows, d.clock.now())
     await reply(update, context, f"<pre>{escape(table)}</pre>")
 
@@ -94,7 +94,7 @@ async def disablefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _admin_only(update, context):
         return
-    numbers = await deps(context).db.run(chat_queries.stats)
+    numbers = await deps(context).db.read(chat_queries.stats)
     lines = [bold("Briefbot")] + [f"{escape(k)}: {v:,}" for k, v in numbers.items()]
     await reply(update, context, "\n".join(lines))
 

@@ -67,7 +67,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = tr(chat).gettext
     text = args_text(context)
     if not text:
-        followed = await d.db.run(chat_queries.follows, chat.id)
+        followed = await d.db.read(chat_queries.follows, chat.id)
         if not followed:
             await reply(
                 update, context, escape(_("Which region? /status lithuania — or /subscribe to some first."))
@@ -105,12 +105,12 @@ async def _send_status(
     d = deps(context)
     chat = await chat_of(update, context)
     now = d.clock.now()
-    facts = await d.db.run(queries.status_facts, region.codes, now)
+    facts = await d.db.read(queries.status_facts, region.codes, now)
     html = render_status(compose_status(region, facts), ZoneInfo(chat.timezone), chat.language, why=True)
     if not chart:
         await reply(update, context, html)
         return
-    counts = await d.db.run(queries.chart_counts, region.codes, now, CHART_DAYS)
+    counts = await d.db.read(queries.chart_counts, region.codes, now, CHART_DAYS)
     first = (now - timedelta(days=CHART_DAYS - 1)).date()
     days = [first + timedelta(days=i) for i in range(CHART_DAYS)]
     png = await asyncio.to_thread(
@@ -150,13 +150,13 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, escape(_("Only the group's admins can ask for its digest now.")))
         return
     now = d.clock.now()
-    followed = await d.db.run(chat_queries.follows, chat.id)
+    followed = await d.db.read(chat_queries.follows, chat.id)
     if not followed:
         await reply(update, context, escape(_("This chat follows nothing yet: /subscribe lithuania")))
         return
     since = chat.last_digest_at or now - timedelta(days=1)
     subscribed = following(followed)
-    stories = await d.db.run(queries.digest_stories, subscribed.codes, since, now)
+    stories = await d.db.read(queries.digest_stories, subscribed.codes, since, now)
     html = compose_digest(
         subscribed.all, stories, since, now, ZoneInfo(chat.timezone), chat.language, why=True
     )
@@ -184,7 +184,7 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             escape(_("Which story? /why 1234 — the number after /why_ in /status and digests.")),
         )
         return
-    evidence = await d.db.run(queries.story_evidence, int(text))
+    evidence = await d.db.read(queries.story_evidence, int(text))
     if evidence is None:
         await reply(update, context, escape(_("There is no story {n}.").format(n=text)))
         return
@@ -234,7 +234,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(update, context, escape(_("Which region? /sources lithuania")))
         return
     now = d.clock.now()
-    feeds = [f for f in await d.db.run(feed_queries.feed_health) if set(f.regions) & set(region.codes)]
+    feeds = [f for f in await d.db.read(feed_queries.feed_health) if set(f.regions) & set(region.codes)]
     if not feeds:
         await reply(
             update,

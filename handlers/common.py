@@ -83,6 +83,11 @@ async def chat_of(
     assert chat is not None
     user = update.effective_user
     title = clean_text(chat.title or chat.full_name or chat.username or "", CHAT_TITLE) or None
+    # Most commands come from a chat already known, unchanged: read it beside the writer (a poll
+    # storing items must not delay the answer); write only on first contact or a change.
+    known = await d.db.read(chat_queries.get_chat, chat.id)
+    if known is not None and (not title or known.title == title) and (known.active or not reactivate):
+        return known
     return await d.db.run(
         chat_queries.ensure_chat,
         chat.id,

@@ -42,8 +42,8 @@ ADMIN_COMMANDS = (
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await chat_of(update, context, reactivate=True)
     _ = tr(chat).gettext
-    followed = await deps(context).db.run(chat_queries.most_followed, 6)
-    sources = await deps(context).db.run(feed_queries.count_enabled)
+    followed = await deps(context).db.read(chat_queries.most_followed, 6)
+    sources = await deps(context).db.read(feed_queries.count_enabled)
     offer = list(dict.fromkeys([*followed, *CORE_REGIONS]))[:9]
     labels = [
         (region_label(r, chat.language), f"sub:{r.key}")

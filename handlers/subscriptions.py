@@ -99,7 +99,7 @@ async def _follow(
     d = deps(context)
     chat = await chat_of(update, context)
     _ = tr(chat).gettext
-    current = await d.db.run(chat_queries.follows, chat.id)
+    current = await d.db.read(chat_queries.follows, chat.id)
     known = {f.region for f in current}
     room = MAX_REGIONS - len(known)
     new = [k for k in keys if k not in known]
@@ -145,7 +145,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chat = await chat_of(update, context)
     _ = tr(chat).gettext
     text = args_text(context)
-    current = await d.db.run(chat_queries.follows, chat.id)
+    current = await d.db.read(chat_queries.follows, chat.id)
     if not current:
         await reply(update, context, escape(_("This chat follows nothing yet: /subscribe lithuania")))
         return
@@ -215,7 +215,7 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE):  # type: ig
     d = deps(context)
     chat = await chat_of(update, context)
     _ = tr(chat).gettext
-    current = await d.db.run(chat_queries.follows, chat.id)
+    current = await d.db.read(chat_queries.follows, chat.id)
     if not current:
         return escape(_("This chat follows nothing yet: /subscribe lithuania")), None
     lines = [bold(_("This chat follows"))]

@@ -553,3 +553,30 @@ async def test_every_command_and_button_answers_hostile_input_and_never_fails(bo
         await talk.press(ANN, ANN, message, prefix + HOSTILE[:40], quiet=0.05, forged=True)
         assert len([c for c in fake.calls[mark:] if c.method == "answerCallbackQuery"]) == 1, prefix
     assert all("went wrong" not in (m["text"] or "") for m in fake.sent(ANN) + fake.sent(ADMIN))
+
+
+async def test_status_is_answered_while_a_long_write_holds_the_database(bot):
+    import threading
+
+    from db.models import Feed as FeedRow
+
+    talk, _fake, database = bot
+    await talk.say(ANN, ANN, "/start")  # Ann is known: her commands only read
+    holding, release = threading.Event(), threading.Event()
+
+    def long_write(session) -> None:  # a poll storing a thousand items, say
+        session.get(FeedRow, 1).title = "being written"
+        session.flush()  # the write lock is taken now (SQLite: RESERVED; PostgreSQL: the row)
+        holding.set()
+        assert release.wait(20)
+
+    # On the bot's own database writer thread, as a poll's store would run.
+    writer = asyncio.create_task(database.run(long_write))
+    try:
+        assert await asyncio.to_thread(holding.wait, 10)
+        answers = await talk.say(ANN, ANN, "/status lithuania")
+        assert answers and "Lithuania" in (answers[0].params.get("caption") or answers[0].params.get("text"))
+        assert not writer.done()  # answered while the write was still open
+    finally:
+        release.set()
+        await writer
