@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.deliveries import DeliveryKind
 from db.models import Broadcast, Chat, DeliveryState
 from db.queries.deliveries import insert_missing
 
-KIND = "broadcast"
+KIND = DeliveryKind.BROADCAST
 
 
 def queue(session: Session, text: str, admin_id: int, now: datetime) -> int:

@@ -12,15 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot import regions as region_names
+from bot.deliveries import (
+    AlertFollow,
+    AlertStory,
+    DeliveryIntent,
+    DeliveryKind,
+    DigestChat,
+    alert_intents,
+    digest_intents,
+)
 from bot.domain import Severity, alert_key, parse_alert_key
-from bot.schedule import in_quiet_hours, latest_digest
 from db.models import Chat, Delivery, DeliveryState, Story, StoryTag, Subscription
 
 BATCH = 500
@@ -55,66 +61,62 @@ def insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:
     return done
 
 
-def plan_digests(session: Session, now: datetime) -> int:
-    """Record the latest digest due at ``now`` for every active, unpaused chat that follows
-    something (one per chat per local day). Returns how many were new."""
-    chats = session.execute(
-        select(Chat.id, Chat.timezone, Chat.digest_time, Chat.created_at)
-        .where(Chat.active.is_(True), Chat.paused.is_(False))
-        .where(select(Subscription.id).where(Subscription.chat_id == Chat.id).exists())
-    ).all()
-    wanted: dict[tuple[int, str], datetime] = {}
-    for chat_id, zone, at, created in chats:
-        due = latest_digest(now, at, ZoneInfo(zone), not_before=created)
-        if due is not None:
-            wanted[(chat_id, due[0])] = due[1]
-    if not wanted:
-        return 0
-    keys = sorted({key for _, key in wanted})
-    existing = set(
-        session.execute(
-            select(Delivery.chat_id, Delivery.key).where(Delivery.kind == "digest", Delivery.key.in_(keys))
-        ).all()
-    )
-    rows = [
+def _rows(intents: list[DeliveryIntent], now: datetime) -> list[dict[str, Any]]:
+    return [
         {
-            "chat_id": c,
-            "kind": "digest",
-            "key": k,
+            "chat_id": i.chat_id,
+            "kind": i.kind.value,
+            "key": i.key,
             "state": DeliveryState.DUE,
             "attempts": 0,
-            "due_at": due,
+            "due_at": i.due_at,
             "created_at": now,
         }
-        for (c, k), due in wanted.items()
-        if (c, k) not in existing
+        for i in intents
     ]
-    return insert_missing(session, rows)
+
+
+def plan_digests(session: Session, now: datetime) -> int:
+    """Record the latest digest due at ``now`` for every active, unpaused chat that follows
+    something (``bot.deliveries.digest_intents`` decides). Returns how many were new."""
+    chats = [
+        DigestChat(chat_id, zone, at, created)
+        for chat_id, zone, at, created in session.execute(
+            select(Chat.id, Chat.timezone, Chat.digest_time, Chat.created_at)
+            .where(Chat.active.is_(True), Chat.paused.is_(False))
+            .where(select(Subscription.id).where(Subscription.chat_id == Chat.id).exists())
+        )
+    ]
+    intents = digest_intents(chats, now)
+    if not intents:
+        return 0
+    keys = sorted({i.key for i in intents})
+    existing = set(
+        session.execute(
+            select(Delivery.chat_id, Delivery.key).where(
+                Delivery.kind == DeliveryKind.DIGEST, Delivery.key.in_(keys)
+            )
+        ).all()
+    )
+    return insert_missing(session, _rows([i for i in intents if (i.chat_id, i.key) not in existing], now))
 
 
 def plan_alerts(
     session: Session, since: datetime, now: datetime, fresh: timedelta = timedelta(hours=12)
 ) -> int:
-    """Record one alert per (chat, story) for stories changed since ``since`` whose severity has
-    reached the chat's minimum, about a region it follows (its topic filter matching), for chats
-    with alerts on. Quiet hours hold alerts below high for the digest. Old news (last reported
-    more than ``fresh`` ago) alerts nobody."""
-    stories = session.execute(
+    """Record the alerts due for stories changed since ``since`` (``bot.deliveries.alert_intents``
+    decides who gets what). Old news (last reported more than ``fresh`` ago) alerts nobody."""
+    rows = session.execute(
         select(Story.id, Story.severity, Story.topics, Story.development).where(
             Story.updated_at > since,
             Story.last_seen_at >= now - fresh,
             Story.severity.in_(["medium", "high"]),
         )
     ).all()
-    if not stories:
+    if not rows:
         return 0
-    severity = {sid: Severity(sev) for sid, sev, _, _ in stories}
-    topics = {sid: set(t or ()) for sid, _, t, _ in stories}
-    # A chat not yet alerted to a story gets the story as it is now; one alerted before gets each
-    # new severe development once: the key carries the development ("12", "12.1", "12.2").
-    keys = {sid: alert_key(sid, development or 0) for sid, _, _, development in stories}
     regions: dict[int, set[str]] = {}
-    ids = list(severity)
+    ids = [r.id for r in rows]
     for start in range(0, len(ids), BATCH):
         for sid, value in session.execute(
             select(StoryTag.story_id, StoryTag.value).where(
@@ -122,42 +124,33 @@ def plan_alerts(
             )
         ):
             regions.setdefault(sid, set()).add(value)
-    followers = session.execute(
-        select(
-            Chat.id,
-            Chat.min_severity,
-            Chat.timezone,
-            Chat.quiet_start,
-            Chat.quiet_end,
-            Subscription.region,
-            Subscription.topics,
+    stories = [
+        AlertStory(
+            r.id,
+            Severity(r.severity),
+            frozenset(r.topics or ()),
+            frozenset(regions.get(r.id, ())),
+            r.development or 0,
         )
-        .join(Subscription, Subscription.chat_id == Chat.id)
-        .where(Chat.active.is_(True), Chat.paused.is_(False), Chat.alerts_enabled.is_(True))
-    ).all()
-    rows: dict[tuple[int, str], dict[str, Any]] = {}
-    for chat_id, minimum, zone, quiet_start, quiet_end, region, wanted_topics in followers:
-        region_obj = region_names.get(region)
-        codes = set(region_obj.codes) if region_obj else {region}
-        floor = Severity(minimum).rank if minimum in ("low", "medium", "high") else Severity.HIGH.rank
-        quiet = in_quiet_hours(now, ZoneInfo(zone), quiet_start, quiet_end)
-        for sid, level in severity.items():
-            if level.rank < floor or not (regions.get(sid, set()) & codes):
-                continue
-            if wanted_topics and not (set(wanted_topics) & topics[sid]):
-                continue
-            if quiet and level is not Severity.HIGH:
-                continue  # held: the digest will carry it
-            rows[(chat_id, keys[sid])] = {
-                "chat_id": chat_id,
-                "kind": "alert",
-                "key": keys[sid],
-                "state": DeliveryState.DUE,
-                "attempts": 0,
-                "due_at": now,
-                "created_at": now,
-            }
-    return insert_missing(session, list(rows.values()))
+        for r in rows
+    ]
+    follows = [
+        AlertFollow(chat_id, region, frozenset(topics or ()), minimum, zone, quiet_start, quiet_end)
+        for chat_id, minimum, zone, quiet_start, quiet_end, region, topics in session.execute(
+            select(
+                Chat.id,
+                Chat.min_severity,
+                Chat.timezone,
+                Chat.quiet_start,
+                Chat.quiet_end,
+                Subscription.region,
+                Subscription.topics,
+            )
+            .join(Subscription, Subscription.chat_id == Chat.id)
+            .where(Chat.active.is_(True), Chat.paused.is_(False), Chat.alerts_enabled.is_(True))
+        )
+    ]
+    return insert_missing(session, _rows(alert_intents(stories, follows, now), now))
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20, lease: timedelta = LEASE) -> list[Claimed]:

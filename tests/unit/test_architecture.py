@@ -37,6 +37,12 @@ CORE = (
     "bot.regions",
     "bot.i18n",
     "bot.jsonl",
+    "bot.deliveries",
+    "bot.chat_settings",
+    "bot.encoder",
+    "bot.netpolicy",
+    "bot.sanitize",
+    "bot.schedule",
 )
 FORBIDDEN = ("telegram", "sqlalchemy", "httpx", "apscheduler", "db", "handlers")
 
