@@ -96,6 +96,15 @@ TOPIC_NAMES = {
 _LEVEL_MARK = {Level.CALM: "🟢", Level.ELEVATED: "🟠", Level.HIGH: "🔴"}
 
 
+#: A chat's first digest (or one after a long pause) covers this much: the last day.
+DIGEST_WINDOW = timedelta(days=1)
+
+
+def digest_since(last_digest_at: datetime | None, until: datetime) -> datetime:
+    """Where a chat's digest starts: its last digest, else ``DIGEST_WINDOW`` before ``until``."""
+    return last_digest_at or until - DIGEST_WINDOW
+
+
 @dataclass(frozen=True, slots=True)
 class DevelopmentLine:
     """A severe development of a story as readers see it: the report that brought it."""

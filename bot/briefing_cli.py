@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot import regions
-from bot.briefing import compose_digest, compose_status, following, render_status, status_json
+from bot.briefing import compose_digest, compose_status, digest_since, following, render_status, status_json
 from bot.charts import story_chart
 from bot.errors import BriefbotError
 from bot.render import html_text
@@ -55,7 +55,7 @@ def digest_text(session: Session, chat_id: int, now: datetime) -> str:
     chat = session.get(Chat, chat_id)
     if chat is None:
         raise BriefbotError(f"no chat {chat_id}: chats appear when someone starts the bot in Telegram")
-    since = chat.last_digest_at or now - timedelta(days=1)
+    since = digest_since(chat.last_digest_at, now)
     subscribed = following(chat_queries.follows(session, chat_id))
     stories = queries.digest_stories(session, subscribed.codes, since, now)
     return terminal(compose_digest(subscribed.all, stories, since, now, ZoneInfo(chat.timezone)))

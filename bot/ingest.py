@@ -140,11 +140,11 @@ class Poller:
                 parse_error = f"could not be parsed: {type(exc).__name__}: {exc}"
         intent = decide_update(feed, result, now, self.default_interval, error=parse_error, rng=self.rng)
         try:
-            job = (feed, parsed, tags, features, intent)
+            job = Job(feed, parsed, tags, features, intent)
             if writer is not None:
                 new_ids, updated = await writer.store(job)
             else:
-                new_ids, updated = await self.db.run(_store, self.stories, *job)
+                new_ids, updated = await self.db.run(_store, self.stories, job)
         except StorageError as exc:
             self.stories.invalidate()
             log.error("poll.store_failed feed=%s error=%s", feed.url, exc)
@@ -216,9 +216,20 @@ class Poller:
         return await loop.run_in_executor(self.parse_executor, job)
 
 
-Job = tuple[
-    FeedForUpdate, "ParsedFeed | None", dict[str, Classification], dict[str, Features], FeedUpdateIntent
-]
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One fetched feed waiting to be stored: what was parsed and decided about it."""
+
+    feed: FeedForUpdate
+    parsed: ParsedFeed | None  #: None when nothing was parsed (304, an error)
+    tags: dict[str, Classification]  #: GUID → classification
+    features: dict[str, Features]  #: GUID → clustering features
+    intent: FeedUpdateIntent  #: the fetch outcome to record on the feed
+
+    @property
+    def plain(self) -> bool:
+        """Nothing to store but the fetch outcome (no items, no URL change, not disabled)."""
+        return self.parsed is None and not self.intent.new_url and not self.intent.disable_reason
 
 
 class _GroupCommit:
@@ -254,7 +265,7 @@ class _GroupCommit:
                 self.stories.invalidate()
                 for job, future in batch:
                     try:
-                        _settle(future, result=await self.db.run(_store, self.stories, *job))
+                        _settle(future, result=await self.db.run(_store, self.stories, job))
                     except StorageError as exc:
                         self.stories.invalidate()
                         _settle(future, error=exc)
@@ -287,23 +298,15 @@ def _settle(
 def _store_many(session: Session, stories: StoryKeeper, jobs: Sequence[Job]) -> list[tuple[list[int], int]]:
     """Several feeds' results in one transaction; outcomes with nothing to store and no URL or
     state change (304s, most errors) in one statement."""
-    plain = [job for job in jobs if job[1] is None and not job[4].new_url and not job[4].disable_reason]
-    feed_queries.record_plain_fetches(session, [job[4] for job in plain])
-    done = {id(job) for job in plain}
-    return [([], 0) if id(job) in done else _store(session, stories, *job) for job in jobs]
+    plain = [job for job in jobs if job.plain]
+    feed_queries.record_plain_fetches(session, [job.intent for job in plain])
+    return [([], 0) if job.plain else _store(session, stories, job) for job in jobs]
 
 
-def _store(
-    session: Session,
-    stories: StoryKeeper,
-    feed: FeedForUpdate,
-    parsed: ParsedFeed | None,
-    tags: dict[str, Classification],
-    features: dict[str, Features],
-    intent: FeedUpdateIntent,
-) -> tuple[list[int], int]:
+def _store(session: Session, stories: StoryKeeper, job: Job) -> tuple[list[int], int]:
     """One transaction: the feed's new entries, their tags, their stories and the fetch outcome
     land together."""
+    feed, parsed, tags, features, intent = job.feed, job.parsed, job.tags, job.features, job.intent
     new_ids: list[int] = []
     updated = 0
     if parsed is not None:

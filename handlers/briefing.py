@@ -17,6 +17,7 @@ from bot.briefing import (
     TOPIC_NAMES,
     compose_digest,
     compose_status,
+    digest_since,
     following,
     region_label,
     region_name,
@@ -154,7 +155,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not followed:
         await reply(update, context, escape(_("This chat follows nothing yet: /subscribe lithuania")))
         return
-    since = chat.last_digest_at or now - timedelta(days=1)
+    since = digest_since(chat.last_digest_at, now)
     subscribed = following(followed)
     stories = await d.db.read(queries.digest_stories, subscribed.codes, since, now)
     html = compose_digest(

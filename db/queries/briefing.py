@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.briefing import BASELINE_DAYS, LATEST_STORIES, DevelopmentLine, StatusFacts, StoryLine
+from bot.briefing import (
+    BASELINE_DAYS,
+    LATEST_STORIES,
+    DevelopmentLine,
+    StatusFacts,
+    StoryLine,
+    digest_since,
+)
 from bot.domain import Severity
 from db.models import Chat, Feed, Item, ItemTag, Story, StoryTag, Subscription
 from db.queries import chats as chat_queries
@@ -255,7 +262,7 @@ def digest_inputs(
     chat = chat_queries.get_chat(session, chat_id)
     if chat is None:
         return None, [], due_at
-    return chat, chat_queries.follows(session, chat_id), chat.last_digest_at or due_at - timedelta(days=1)
+    return chat, chat_queries.follows(session, chat_id), digest_since(chat.last_digest_at, due_at)
 
 
 def new_since(stories: Sequence[StoryLine], since: datetime) -> list[StoryLine]:
@@ -287,6 +294,6 @@ def digest_inputs_many(
                 chat_queries.Follow(sub.region, tuple(sub.topics or ()), sub.message_thread_id)
             )
     return {
-        chat_id: (chat, follows[chat_id], chat.last_digest_at or due[chat_id] - timedelta(days=1))
+        chat_id: (chat, follows[chat_id], digest_since(chat.last_digest_at, due[chat_id]))
         for chat_id, chat in chats.items()
     }
