@@ -5,10 +5,11 @@ Telegram's pace, each exactly once. Edge.
                  plan alerts for stories changed since the last tick ─▶ ledger (due)
                  claim due rows (leased) ─▶ compose ─▶ send ─▶ mark sent | retry later | failed
 
-Errors: 403 or "chat not found" → the chat is marked inactive and the delivery failed (with the
-reason); 429 → the rate limiter waits ``retry_after`` and sends again (three times, then the
-delivery is retried later); 5xx and network errors → retried with backoff (30 s, 2, 10, 30 min),
-then failed with the reason. Nothing is dropped silently: every delivery ends sent or failed.
+Errors (their meaning decided by type in bot/send.py, the one send path): 403 or "chat not
+found" → the chat is marked inactive and the delivery failed (with the reason); 429 → the rate
+limiter waits ``retry_after`` and sends again (three times, then the delivery is retried later);
+5xx and network errors → retried with backoff (30 s, 2, 10, 30 min), then failed with the reason;
+another 400 → failed with the reason. Nothing is dropped silently: every delivery ends sent or failed.
 Operator notices (db/queries/notices.py) go to BRIEFBOT_ADMIN_IDS through the same ledger, once
 per occurrence. An alert whose story grows later (more sources) is edited in place.
 """
@@ -23,16 +24,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 
 from bot import regions
 from bot.briefing import StoryLine, compose_alert, compose_digest, following
 from bot.clock import Clock
 from bot.domain import parse_alert_key
-from bot.render import escape, split_message
+from bot.render import escape
 from bot.schedule import retry_at
+from bot.send import ChatGone, Failed, RetryLater, Sent, outcome_of, send_html
 from db.engine import Database
 from db.queries import briefing as briefing_queries
 from db.queries import broadcasts, notices
@@ -129,10 +131,10 @@ class Deliverer:
                     parse_mode=ParseMode.HTML,
                     link_preview_options={"is_disabled": True},
                 )
-            except Forbidden as exc:
-                await self.db.run(chat_queries.mark_inactive, alert.chat_id, str(exc))
-                continue
-            except TelegramError as exc:  # deleted by the user, too old to edit
+            except TelegramError as exc:  # deleted by the user, too old to edit; or the chat is gone
+                if isinstance(outcome_of(exc), ChatGone):
+                    await self.db.run(chat_queries.mark_inactive, alert.chat_id, str(exc))
+                    continue
                 log.info(
                     "delivery.alert_not_edited chat=%s story=%s error=%s", alert.chat_id, alert.story_id, exc
                 )
@@ -148,37 +150,42 @@ class Deliverer:
         now = self.clock.now()
         try:
             sent = await self._send(delivery, now)
-        except (Forbidden, BadRequest) as exc:
-            reason = str(exc)
-            if isinstance(exc, Forbidden) or "chat not found" in reason.lower():
-                await self.db.run(chat_queries.mark_inactive, delivery.chat_id, reason)
-            await self.db.run(ledger.mark_failed, delivery.id, reason)
+        except _NotSent as exc:
+            await self._failed(delivery, exc.outcome, now, outcome)
+            return
+        message_id, shown = sent if isinstance(sent, tuple) else (sent, None)
+        await self.db.run(ledger.mark_sent, delivery.id, message_id, self.clock.now(), shown)
+        outcome.sent += 1
+
+    async def _failed(
+        self, delivery: Claimed, result: ChatGone | RetryLater | Failed, now: datetime, outcome: Outcome
+    ) -> None:
+        """What a failed send means for the delivery (bot/send.py decided it by error type)."""
+        if isinstance(result, ChatGone | Failed):
+            if isinstance(result, ChatGone):
+                await self.db.run(chat_queries.mark_inactive, delivery.chat_id, result.reason)
+            await self.db.run(ledger.mark_failed, delivery.id, result.reason)
             log.warning(
                 "delivery.failed chat=%s kind=%s key=%s error=%s",
                 delivery.chat_id,
                 delivery.kind,
                 delivery.key,
-                reason,
+                result.reason,
             )
             outcome.failed += 1
             return
-        except (RetryAfter, NetworkError, TelegramError) as exc:
-            wait = getattr(exc, "retry_after", None)
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait or 0)
-            again = now + timedelta(seconds=seconds) if seconds else retry_at(delivery.attempts, now)
-            if again is None:
-                await self.db.run(
-                    ledger.mark_failed, delivery.id, f"gave up after {delivery.attempts} tries: {exc}"
-                )
-                outcome.failed += 1
-            else:
-                await self.db.run(ledger.mark_retry, delivery.id, str(exc), again)
-                outcome.retried += 1
-            log.warning("delivery.retry chat=%s kind=%s error=%s", delivery.chat_id, delivery.kind, exc)
-            return
-        message_id, shown = sent if isinstance(sent, tuple) else (sent, None)
-        await self.db.run(ledger.mark_sent, delivery.id, message_id, self.clock.now(), shown)
-        outcome.sent += 1
+        again = (
+            now + timedelta(seconds=result.seconds) if result.seconds else retry_at(delivery.attempts, now)
+        )
+        if again is None:
+            await self.db.run(
+                ledger.mark_failed, delivery.id, f"gave up after {delivery.attempts} tries: {result.reason}"
+            )
+            outcome.failed += 1
+        else:
+            await self.db.run(ledger.mark_retry, delivery.id, result.reason, again)
+            outcome.retried += 1
+        log.warning("delivery.retry chat=%s kind=%s error=%s", delivery.chat_id, delivery.kind, result.reason)
 
     async def _send(self, delivery: Claimed, now: datetime) -> int | tuple[int, str] | None:
         """Compose and send one delivery; returns the (last) message id (with an alert, the hash
@@ -255,17 +262,17 @@ class Deliverer:
         return briefing_queries.new_since(cached[2], since)
 
     async def _post(self, chat_id: int, html: str, thread: int | None) -> int:
-        sent: Message | None = None
-        for part in split_message(html, check=False):
-            sent = await self.bot.send_message(
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=thread,
-                link_preview_options={"is_disabled": True},
-            )
-        assert sent is not None
-        return sent.message_id
+        """Send through the one send path (bot/send.py); a failure ends the delivery's attempt."""
+        result = await send_html(self.bot, chat_id, html, thread=thread)
+        if not isinstance(result, Sent):
+            raise _NotSent(result)
+        return result.message_id
+
+
+class _NotSent(Exception):
+    def __init__(self, outcome: ChatGone | RetryLater | Failed) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 def text_hash(html: str) -> str:

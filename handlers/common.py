@@ -18,15 +18,15 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import language_of, translator
-from bot.render import split_message
 from bot.sanitize import clean_text
+from bot.send import ChatGone, Sent, send_html
 from db.engine import Database
 from db.queries import chats as chat_queries
 from db.queries.chats import ChatSettings
@@ -111,33 +111,25 @@ async def reply(
     html: str,
     *,
     keyboard: InlineKeyboardMarkup | None = None,
-) -> Message | None:
-    """Send ``html`` to the chat (and forum topic) the update came from, split into parts under
-    4096 characters; the keyboard goes with the last part. A chat that blocked the bot is
-    marked inactive instead of failing the handler."""
+) -> int | None:
+    """Send ``html`` to the chat (and forum topic) the update came from, through the one send
+    path (bot/send.py); returns the last message's id. A chat that is gone is marked inactive
+    instead of failing the handler; any other failure raises (the error handler tells the user)."""
     chat = update.effective_chat
     assert chat is not None
-    thread = thread_of(update.effective_message)
-    parts = split_message(html, check=False)
-    sent = None
-    try:
-        for i, part in enumerate(parts):
-            sent = await context.bot.send_message(
-                chat.id,
-                part,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=thread,
-                reply_markup=keyboard if i == len(parts) - 1 else None,
-                link_preview_options={"is_disabled": True},
-            )
-    except Forbidden as exc:
-        await gone(context, chat.id, str(exc))
-    except BadRequest as exc:
-        if "chat not found" in str(exc).lower():
-            await gone(context, chat.id, str(exc))
-        else:
-            raise
-    return sent
+    outcome = await send_html(
+        context.bot, chat.id, html, thread=thread_of(update.effective_message), keyboard=keyboard
+    )
+    if isinstance(outcome, Sent):
+        return outcome.message_id
+    if isinstance(outcome, ChatGone):
+        await gone(context, chat.id, outcome.reason)
+        return None
+    raise SendFailed(outcome.reason)
+
+
+class SendFailed(Exception):
+    """A reply Telegram refused or could not take now (logged and told by the error handler)."""
 
 
 async def gone(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reason: str) -> None:

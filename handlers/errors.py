@@ -6,11 +6,12 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import language_of, translator
 from bot.render import escape
+from bot.send import ChatGone, outcome_of
 from handlers.common import chat_of, gone, reply, tr
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = None
     if isinstance(update, Update) and update.effective_message is not None:
         text = (update.effective_message.text or "")[:80]
-    if isinstance(error, Forbidden) and chat_id is not None:
+    if isinstance(error, TelegramError) and isinstance(outcome_of(error), ChatGone) and chat_id is not None:
         await gone(context, chat_id, str(error))
         return
     log.error("handler.failed chat=%s text=%r error=%s", chat_id, text, error, exc_info=error)
