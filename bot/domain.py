@@ -193,6 +193,15 @@ class Classification:
         return tuple(r.code for r in self.regions if r.role is RegionRole.ABOUT)
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionRecord:
+    """One stored subscription of a chat (what /subscribe saved), as every layer reads it."""
+
+    region: str  #: ISO code or group key ("LT", "baltics")
+    topics: tuple[str, ...]  #: empty: every topic
+    message_thread_id: int | None  #: the forum topic it was made in (replies go there)
+
+
 def alert_key(story_id: int, development: int = 0) -> str:
     """The ledger key of a story's alert: its id, then ".N" for its Nth severe development
     ("12", "12.1"), so a chat is alerted once per story and once per development."""

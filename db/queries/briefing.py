@@ -24,7 +24,7 @@ from bot.briefing import (
     StoryLine,
     digest_since,
 )
-from bot.domain import Severity
+from bot.domain import Severity, SubscriptionRecord
 from db.models import Chat, Feed, Item, ItemTag, Story, StoryTag, Subscription
 from db.queries import chats as chat_queries
 from db.queries.chats import ChatSettings
@@ -256,7 +256,7 @@ def story_evidence(session: Session, story_id: int, max_reports: int = 10) -> Ev
 
 def digest_inputs(
     session: Session, chat_id: int, due_at: datetime
-) -> tuple[ChatSettings | None, list[chat_queries.Follow], datetime]:
+) -> tuple[ChatSettings | None, list[SubscriptionRecord], datetime]:
     """What a chat's digest is made of, in one transaction: its settings, what it follows, and
     the time of its last digest (a day before ``due_at`` for a first one)."""
     chat = chat_queries.get_chat(session, chat_id)
@@ -276,13 +276,13 @@ def new_since(stories: Sequence[StoryLine], since: datetime) -> list[StoryLine]:
 
 def digest_inputs_many(
     session: Session, wanted: Sequence[tuple[int, datetime]]
-) -> dict[int, tuple[ChatSettings, list[chat_queries.Follow], datetime]]:
+) -> dict[int, tuple[ChatSettings, list[SubscriptionRecord], datetime]]:
     """``digest_inputs`` for many chats in one transaction and two queries: (chat id, due at)
     → settings, follows, since. Chats that no longer exist are left out."""
     due = dict(wanted)
     ids = list(due)
     chats: dict[int, ChatSettings] = {}
-    follows: dict[int, list[chat_queries.Follow]] = {chat_id: [] for chat_id in ids}
+    follows: dict[int, list[SubscriptionRecord]] = {chat_id: [] for chat_id in ids}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         for chat in session.scalars(select(Chat).where(Chat.id.in_(chunk))):
@@ -291,7 +291,7 @@ def digest_inputs_many(
             select(Subscription).where(Subscription.chat_id.in_(chunk)).order_by(Subscription.id)
         ):
             follows[sub.chat_id].append(
-                chat_queries.Follow(sub.region, tuple(sub.topics or ()), sub.message_thread_id)
+                SubscriptionRecord(sub.region, tuple(sub.topics or ()), sub.message_thread_id)
             )
     return {
         chat_id: (chat, follows[chat_id], digest_since(chat.last_digest_at, due[chat_id]))

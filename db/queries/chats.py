@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain import SubscriptionRecord
 from db.models import Chat, Story, StoryTag, Subscription
 
 #: Settings a chat may change (``/settings``), with the column each one is.
@@ -41,13 +42,6 @@ class ChatSettings:
     paused: bool
     active: bool
     last_digest_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Follow:
-    region: str  #: ISO code or group key
-    topics: tuple[str, ...]
-    message_thread_id: int | None
 
 
 def settings_of(chat: Chat) -> ChatSettings:
@@ -165,9 +159,9 @@ def unsubscribe(session: Session, chat_id: int, region: str | None) -> int:
     return session.execute(query).rowcount or 0
 
 
-def follows(session: Session, chat_id: int) -> list[Follow]:
+def follows(session: Session, chat_id: int) -> list[SubscriptionRecord]:
     return [
-        Follow(s.region, tuple(s.topics or ()), s.message_thread_id)
+        SubscriptionRecord(s.region, tuple(s.topics or ()), s.message_thread_id)
         for s in session.scalars(
             select(Subscription).where(Subscription.chat_id == chat_id).order_by(Subscription.id)
         )

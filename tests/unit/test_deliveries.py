@@ -82,4 +82,5 @@ def test_every_alert_goes_to_a_follower_of_a_party_at_or_above_its_floor(stories
         sub = next(f for f in subs if f.chat_id == intent.chat_id)
         codes = set(regions.get(sub.region).codes)
         assert story.regions & codes and story.severity is not Severity.LOW
-        assert story.severity.rank >= (Severity(sub.min_severity).rank if sub.min_severity != "?" else 3)
+        floor = Severity(sub.min_severity) if sub.min_severity != "?" else Severity.HIGH  # unknown: high
+        assert story.severity.rank >= floor.rank
