@@ -24,7 +24,7 @@ from handlers.common import Deps
 from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.telegram_api import FakeTelegram
-from tests.integration.test_stories import NOW, serve
+from tests.integration.helpers import NOW, serve
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 ANN, BOB, ADMIN = 1001, 1002, 900

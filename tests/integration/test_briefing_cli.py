@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from db.models import Chat, Subscription
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feeds import FakeItem, rss
-from tests.integration.test_cli import base_env, briefbot
+from tests.integration.helpers import base_env, briefbot
 
 CLUSTERS = Path(__file__).parents[1] / "data" / "clusters.jsonl"
 ROWS = {

@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 
-from db.models import Feed, Item
+from db.models import Feed
+from tests.integration.helpers import base_env, briefbot, count_items
 from tests.integration.processes import briefbot_run
-
-
-def briefbot(
-    *args: str, cwd: Path, env: dict[str, str], timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BRIEFBOT_", "TELEGRAM_", "DATABASE_URL"))
-    }
-    env.update(extra)
-    return env
-
-
-def count_items(url: str) -> int:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        n = conn.scalar(select(func.count(Item.id)))
-    engine.dispose()
-    return n
 
 
 def test_help_documents_every_command(tmp_path):

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, func, select
 from db import migrate
 from db.models import Delivery
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.helpers import base_env
 from tests.integration.processes import TOKEN, add_due_chats, briefbot_run, wait_line
-from tests.integration.test_cli import base_env
 
 CHATS = 200
 KILLS = 10

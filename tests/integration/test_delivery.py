@@ -25,8 +25,8 @@ from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feeds import FakeItem, rss
 from tests.fakes.telegram_api import FakeTelegram
-from tests.integration.test_stories import NOW, serve
-from tests.integration.test_stories import fake as fake_item
+from tests.integration.helpers import NOW, serve
+from tests.integration.helpers import fake as fake_item
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 ANN, BOB, CAROL = 1001, 1002, 1003

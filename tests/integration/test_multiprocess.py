@@ -24,8 +24,8 @@ from db.queries import feeds as feed_queries
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feeds import FakeItem, rss
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.helpers import base_env
 from tests.integration.processes import TOKEN, add_due_chats, briefbot_run
-from tests.integration.test_cli import base_env
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 

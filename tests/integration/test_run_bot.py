@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.helpers import base_env, count_items
 from tests.integration.processes import TOKEN, briefbot_run, wait_line
-from tests.integration.test_cli import base_env, count_items
 
 ANN = 1001
 

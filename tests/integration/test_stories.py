@@ -7,12 +7,9 @@ group c04: another event), moved to the test's "now".
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from xml.sax.saxutils import escape
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -32,38 +29,8 @@ from db.queries import feeds as feed_queries
 from db.queries import items as item_queries
 from tests.fakes.clock import ManualClock
 from tests.fakes.feed_server import FeedServer
-from tests.fakes.feeds import FakeItem, rss, seed_items
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-CLUSTERS = Path(__file__).parents[1] / "data" / "clusters.jsonl"
-
-
-def labelled() -> dict[str, dict]:
-    items = {}
-    for line in CLUSTERS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            it = json.loads(line)
-            items[it["id"]] = it
-    return items
-
-
-ITEMS = labelled()
-#: the newest item of the groups used here, moved to one hour before NOW
-_LATEST = max(
-    datetime.fromisoformat(ITEMS[i]["published"].replace("Z", "+00:00")) for i in ("c01-e", "c04-a")
-)
-
-
-def fake(item_id: str) -> FakeItem:
-    it = ITEMS[item_id]
-    published = datetime.fromisoformat(it["published"].replace("Z", "+00:00"))
-    return FakeItem(
-        title=it["title"],
-        body_html=f"<p>{escape(it['summary'])}</p>",
-        guid=item_id,
-        link=it["url"],
-        published=NOW - timedelta(hours=1) - (_LATEST - published),
-    )
+from tests.fakes.feeds import rss, seed_items
+from tests.integration.helpers import ITEMS, NOW, fake, serve
 
 
 @pytest.fixture
@@ -83,15 +50,6 @@ async def make_poller(database: Database, clock: ManualClock) -> AsyncIterator[C
     yield make
     for f in fetchers:
         await f.aclose()
-
-
-def serve(database: Database, server: FeedServer, clock: ManualClock, feeds: dict[str, list[str]]) -> None:
-    """One feed per language, each serving the given labelled items."""
-    specs = []
-    for language, ids in feeds.items():
-        server.route(f"/{language}.xml", body=rss([fake(i) for i in ids]))
-        specs.append(FeedSpec(name=f"news {language}", url=server.url(f"/{language}.xml"), language=language))
-    database.call(feed_queries.sync_feed_list, specs, clock.now())
 
 
 def story_of(database: Database, guid: str) -> Story:
