@@ -225,13 +225,16 @@ def _briefing(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _poll_once(settings: Settings) -> int:
     from bot.app import services, sync_feeds
+    from bot.domain import FetchStatus
     from bot.reports import format_poll
 
     async with services(settings) as svc:
         sync_feeds(settings, svc.db, svc.clock)
         summary = await svc.poller.poll_all()
     print(format_poll(summary.outcomes, summary.seconds))
-    return 0
+    # Exit 1 when every feed failed: a script or a container's start check sees it.
+    failed = sum(1 for o in summary.outcomes if o.status is FetchStatus.ERROR)
+    return 1 if summary.outcomes and failed == len(summary.outcomes) else 0
 
 
 def _jsonl(command: str, path: str) -> int:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +60,23 @@ async def _check_address(request: httpx.Request) -> None:
     host = request.url.host
     if await is_private_host(host, request.url.port or (443 if request.url.scheme == "https" else 80)):
         raise PrivateAddressError(host)
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """What went wrong connecting, in words a person can act on: httpx says "All connection
+    attempts failed" for a refused connection; the cause is further down the chain."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, socket.gaierror):
+            return f"name resolution failed: {seen.strerror or seen}"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, OSError) and seen.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "no route to host (network is unreachable)"
+        seen = seen.__cause__ or seen.__context__
+    return f"ConnectError: {exc or 'connection failed'}"
 
 
 async def _starts_private(url: str) -> bool:
@@ -171,6 +190,8 @@ class Fetcher:
                 return self._error(url, f"timed out ({type(exc).__name__})")
             except httpx.InvalidURL as exc:
                 return self._error(url, f"invalid URL: {exc}")
+            except httpx.ConnectError as exc:
+                return self._error(url, _connect_reason(exc))
             except httpx.HTTPError as exc:
                 return self._error(url, f"{type(exc).__name__}: {exc or 'connection failed'}")
             except (

@@ -31,6 +31,45 @@ def _cut(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: What a failed fetch's error says, and the cause a person can act on (first match wins).
+_CAUSES = (
+    (("name or service not known", "temporary failure in name resolution", "nodename nor servname",
+      "no address associated", "getaddrinfo", "name resolution"), "name resolution", "is the network up?"),
+    (("connection refused",), "connection refused", "is a proxy or firewall in the way?"),
+    (("timed out", "timeout"), "timeouts", "is the network slow or filtered?"),
+    (("certificate", "ssl", "tls"), "TLS errors", "is the system's certificate store present?"),
+    (("network is unreachable", "no route to host"), "no route", "is the network up?"),
+    (("http 403",), "HTTP 403", "are the sites refusing this address or User-Agent?"),
+    (("http 5",), "server errors (5xx)", "the sites may be down; try later."),
+)  # fmt: skip
+
+
+def cause_of(error: str | None) -> str | None:
+    """The common cause an error message names ("name resolution", "timeouts"), if any."""
+    text = (error or "").lower()
+    return next((cause for needles, cause, _ in _CAUSES if any(n in text for n in needles)), None)
+
+
+def common_failure(outcomes: Sequence[FeedOutcome]) -> str | None:
+    """One line when most feeds failed the same way: "45 of 45 feeds failed: name resolution — is
+    the network up?"; None otherwise."""
+    failed = [o for o in outcomes if o.status is FetchStatus.ERROR]
+    if not outcomes or len(failed) * 2 < len(outcomes):
+        return None
+    causes: dict[str, int] = {}
+    for o in failed:
+        cause = cause_of(o.error)
+        if cause:
+            causes[cause] = causes.get(cause, 0) + 1
+    if not causes:
+        return f"{len(failed)} of {len(outcomes)} feeds failed."
+    cause, count = max(causes.items(), key=lambda kv: kv[1])
+    if count * 2 < len(failed):
+        return f"{len(failed)} of {len(outcomes)} feeds failed."
+    hint = next(h for _, c, h in _CAUSES if c == cause)
+    return f"{len(failed)} of {len(outcomes)} feeds failed: {cause} — {hint}"
+
+
 def format_poll(outcomes: Sequence[FeedOutcome], seconds: float) -> str:
     """One line per feed (new / unchanged (304) / error / gone), then a totals line."""
     lines = []
@@ -55,6 +94,8 @@ def format_poll(outcomes: Sequence[FeedOutcome], seconds: float) -> str:
         f"{len(outcomes)} feeds in {seconds:.1f} s: {new} new items from {len(ok)} fetched, "
         f"{unchanged} unchanged, {errors} errors"
     )
+    if common := common_failure(outcomes):
+        lines.append(common)
     return "\n".join(lines)
 
 

@@ -42,6 +42,20 @@ def test_poll_once_stores_every_item_exactly_once(farm, tmp_path, db_url):
     assert "Traceback" not in first.stderr + second.stderr
 
 
+def test_poll_once_exits_1_and_names_the_cause_when_every_feed_fails(tmp_path):
+    # Nothing listens on port 1 of this machine: every fetch is refused.
+    lines = ["feeds:"]
+    for name in ("a", "b", "c"):
+        lines += [f"  - name: {name}", f"    url: http://127.0.0.1:1/{name}.xml", "    language: en"]
+    (tmp_path / "feeds.yaml").write_text("\n".join(lines) + "\n")
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'down.db'}")
+    result = briefbot("poll", "--once", cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == "3 of 3 feeds failed: connection refused — is a proxy or firewall in the way?"
+    assert "INFO" not in result.stdout  # log lines go to stderr, the answer to stdout
+
+
 def test_feeds_shows_health(farm, tmp_path):
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
     assert briefbot("poll", "--once", cwd=tmp_path, env=env).returncode == 0

@@ -183,3 +183,18 @@ def test_format_feed_health_empty():
     assert format_feed_health([], NOW) == (
         "FEED  STATE  LAST SUCCESS  ITEMS  NEWEST  NEXT FETCH  LAST ERROR\n0 feeds: 0 healthy, 0 failing, 0 disabled"
     )
+
+
+def test_most_feeds_failing_the_same_way_is_named_once():
+    from bot.domain import FeedOutcome, FetchStatus
+    from bot.reports import common_failure
+
+    def failed(i: int, error: str) -> FeedOutcome:
+        return FeedOutcome(i, f"feed {i}", f"https://f{i}.test/", FetchStatus.ERROR, error=error)
+
+    dns = "ConnectError: [Errno -3] Temporary failure in name resolution"
+    outcomes = [failed(i, dns) for i in range(44)] + [failed(44, "HTTP 500 Internal Server Error")]
+    assert common_failure(outcomes) == "45 of 45 feeds failed: name resolution — is the network up?"
+    ok = [FeedOutcome(i, "x", "u", FetchStatus.OK) for i in range(100, 160)]
+    assert common_failure(outcomes + ok) is None  # most feeds are fine: no summary line
+    assert common_failure([failed(1, "odd"), failed(2, "stranger")]) == "2 of 2 feeds failed."
