@@ -30,6 +30,7 @@ from bot.encoder import encoder_wanted
 from bot.errors import ParseError, StorageError
 from bot.fetch import Fetcher
 from bot.pipeline import analyse_feed, embed_entries
+from bot.reports import common_failure
 from bot.stories import StoryKeeper
 from bot.timing import decide_update
 from db.engine import Database
@@ -118,6 +119,14 @@ class Poller:
             summary.new_items,
             summary.seconds,
         )
+        failed = [o for o in outcomes if o.status is FetchStatus.ERROR]
+        if failed:
+            log.warning(
+                "poll.feeds_failed failed=%d of=%d summary=%r",
+                len(failed),
+                len(outcomes),
+                common_failure(outcomes) or "; ".join(f"{o.name}: {o.error}" for o in failed[:3]),
+            )
         return summary
 
     async def poll_feed(self, feed: FeedForUpdate, writer: _GroupCommit | None = None) -> FeedOutcome:
@@ -170,7 +179,10 @@ class Poller:
             new_url=intent.new_url,
         )
         if outcome.error:
-            log.warning(
+            # One line per feed at INFO when it starts failing, DEBUG while it goes on failing: the
+            # poll's one WARNING (``poll``) says how many failed and why.
+            log.log(
+                logging.INFO if intent.consecutive_errors <= 1 else logging.DEBUG,
                 "poll.feed_error feed=%s status=%s errors=%d next=%s error=%s",
                 feed.url,
                 result.http_status,

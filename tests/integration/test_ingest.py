@@ -466,3 +466,18 @@ async def test_a_feed_added_from_a_chat_is_never_fetched_from_the_private_networ
     feed = feed_row(database, url)
     assert feed.last_error.startswith("refused: 127.0.0.1 is a private or local network address")
     assert feed.url == url and feed.consecutive_errors == 1
+
+
+async def test_a_poll_with_failing_feeds_logs_one_warning_not_one_per_feed(
+    database, feed_server: FeedServer, make_poller, clock, caplog
+):
+    import logging
+
+    for name in ("a", "b", "c"):
+        feed_server.route(f"/{name}.xml", status=500, body=b"down")
+    add_feeds(database, clock, *(feed_server.url(f"/{n}.xml") for n in ("a", "b", "c")))
+    with caplog.at_level(logging.INFO):
+        await make_poller().poll_all()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "poll.feeds_failed failed=3 of=3" in warnings[0].getMessage()
+    assert "server errors (5xx)" in warnings[0].getMessage()
