@@ -30,6 +30,23 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _REGION = re.compile(r"^([A-Z]{2}|[a-z][a-z0-9-]{1,30})$")
 
 
+def _known_language(code: str) -> bool:
+    """An ISO 639 code that exists ("lt", "be"; not "xx")."""
+    import pycountry  # the standard's tables, shipped with the package
+
+    if not _LANGUAGE.match(code):
+        return False
+    field = "alpha_2" if len(code) == 2 else "alpha_3"
+    return pycountry.languages.get(**{field: code}) is not None
+
+
+def _known_region(key: str) -> object | None:
+    """A country code or group name Briefbot knows ("LT", "baltics"; not "ZZ")."""
+    from bot import regions
+
+    return regions.get(key)
+
+
 def load(path: str | Path) -> list[FeedSpec]:
     """Read ``path`` and validate it; raises ``FeedListError`` on any problem."""
     try:
@@ -143,7 +160,7 @@ def _entry(node: yaml.Node, index: int, problems: list[tuple[int | None, str]]) 
                 )
             )
             ok = False
-    if language is not None and not _LANGUAGE.match(language):
+    if language is not None and not _known_language(language):
         problems.append(
             (
                 _line(fields["language"]),
@@ -157,7 +174,7 @@ def _entry(node: yaml.Node, index: int, problems: list[tuple[int | None, str]]) 
         rnode = fields["regions"]
         items = rnode.value if isinstance(rnode, yaml.SequenceNode) else [rnode]
         values = [n.value for n in items if isinstance(n, yaml.ScalarNode)]
-        bad = [v for v in values if not _REGION.match(str(v))]
+        bad = [v for v in values if not _REGION.match(str(v)) or _known_region(str(v)) is None]
         if len(values) != len(items) or bad:
             problems.append(
                 (

@@ -232,3 +232,28 @@ def test_repository_feeds_yaml_is_valid():
     assert len({s.url for s in specs}) == len(specs)
     assert all(s.url.startswith(("https://", "http://")) for s in specs)
     assert all(s.line is not None and s.line > 0 for s in specs)
+
+
+def test_unknown_languages_and_regions_are_reported_with_their_line():
+    found = problems_of(
+        dedent(
+            """\
+            feeds:
+              - name: A
+                url: https://a.test/rss
+                language: xx
+              - name: B
+                url: https://b.test/rss
+                language: lt
+                regions: [LT, ZZ, nowhere]
+            """
+        )
+    )
+    assert any(
+        line == 4 and "language must be an ISO 639-1 code" in text and "'xx'" in text for line, text in found
+    )
+    assert any(line == 8 and "'ZZ'" in text and "'nowhere'" in text for line, text in found)
+
+
+def test_the_shipped_feed_list_is_valid():
+    assert len(load(Path(__file__).parents[2] / "feeds.yaml")) >= 40
