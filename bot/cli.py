@@ -75,6 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show every stored feed's health. Reads feeds.yaml first so new entries appear.",
     )
     feeds.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    feed_actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")
+    export = feed_actions.add_parser(
+        "export",
+        help="write the enabled feeds as OPML 2.0 (to FILE, or stdout)",
+        description="Write every enabled feed as OPML 2.0: xmlUrl, text, language, regions, label, interval.",
+    )
+    export.add_argument("file", nargs="?", metavar="FILE", help="where to write (default: stdout)")
+    imports = feed_actions.add_parser(
+        "import",
+        help="add the feeds of an OPML file (any reader's export) to the database",
+        description="Add the feeds of an OPML file: nested folders and missing attributes are fine. "
+        "Prints what was added, skipped (already polled) and rejected (with the reason). Imported "
+        "feeds are kept in the database across restarts, like /addfeed's.",
+    )
+    imports.add_argument("file", metavar="FILE", help="the OPML file")
     classify = commands.add_parser(
         "classify",
         help="tag JSON Lines items with security events, regions, topics and severity",
@@ -185,6 +200,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "poll":
         return asyncio.run(_poll_once(settings))
+    if args.command == "feeds" and getattr(args, "feeds_command", None) == "export":
+        return _feeds_export(settings, args.file)
+    if args.command == "feeds" and getattr(args, "feeds_command", None) == "import":
+        return _feeds_import(settings, args.file)
     if args.command == "feeds":
         return _feeds(settings, as_json=args.json)
     if args.command in ("status", "digest"):
@@ -252,6 +271,72 @@ def _jsonl(command: str, path: str) -> int:
         for line in process(source):
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
+    return 0
+
+
+def _feeds_export(settings: Settings, path: str | None) -> int:
+    from bot.app import open_database, sync_feeds
+    from bot.clock import SystemClock
+    from bot.opml import OpmlFeed, export_opml
+    from db.queries import feeds as feed_queries
+
+    clock = SystemClock()
+    db = open_database(settings)
+    try:
+        sync_feeds(settings, db, clock)
+        rows = db.call(feed_queries.feed_list)
+    finally:
+        db.close()
+    text = export_opml(
+        [
+            OpmlFeed(url, name, language, tuple(regions), interval, label)
+            for url, name, language, regions, interval, label in rows
+        ],
+        clock.now(),
+    )
+    if path is None or path == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            print(f"briefbot: cannot write {path}: {exc.strerror}", file=sys.stderr)
+            return 2
+        print(f"{len(rows)} feeds written to {path}")
+    return 0
+
+
+def _feeds_import(settings: Settings, path: str) -> int:
+    from bot.app import open_database, sync_feeds
+    from bot.clock import SystemClock
+    from bot.opml import as_spec, parse_opml
+    from db.queries import feeds as feed_queries
+
+    try:
+        with open(path, "rb") as source:
+            data = source.read()
+        found = parse_opml(data)
+    except OSError as exc:
+        print(f"briefbot: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"briefbot: {path}: {exc}", file=sys.stderr)
+        return 2
+    clock = SystemClock()
+    db = open_database(settings)
+    try:
+        sync_feeds(settings, db, clock)
+        added, skipped = db.call(feed_queries.import_feeds, [as_spec(f) for f in found.feeds], clock.now())
+    finally:
+        db.close()
+    for spec in added:
+        print(f"added     {spec.name} <{spec.url}>")
+    for spec in skipped:
+        print(f"skipped   {spec.name} <{spec.url}>: already polled")
+    for what, why in found.rejected:
+        print(f"rejected  {what}: {why}")
+    print(f"{len(added)} added, {len(skipped)} skipped, {len(found.rejected)} rejected")
     return 0
 
 

@@ -47,6 +47,7 @@ class Base(DeclarativeBase):
 class FeedSource(StrEnum):
     FILE = "file"  #: listed in feeds.yaml; kept in step with it at start-up
     ADMIN = "admin"  #: added by an admin in Telegram (/addfeed)
+    IMPORT = "import"  #: imported by the operator from an OPML file (briefbot feeds import)
 
 
 class DeliveryState(StrEnum):

@@ -305,6 +305,45 @@ def add_feed(session: Session, url: str, name: str, language: str, now: datetime
     return True
 
 
+def import_feeds(
+    session: Session, feeds: Sequence[FeedSpec], now: datetime
+) -> tuple[list[FeedSpec], list[FeedSpec]]:
+    """Add the feeds of an OPML file (the operator's: source "import", kept across restarts);
+    returns (added, skipped because the URL is already polled)."""
+    added, skipped = [], []
+    for spec in feeds:
+        known = session.scalar(select(Feed.id).where((Feed.url == spec.url) | (Feed.origin_url == spec.url)))
+        if known is not None:
+            skipped.append(spec)
+            continue
+        session.add(
+            Feed(
+                url=spec.url,
+                origin_url=spec.url,
+                name=spec.name[:200],
+                language=spec.language,
+                regions=list(spec.regions),
+                interval=spec.interval,
+                source=FeedSource.IMPORT,
+                enabled=True,
+                consecutive_errors=0,
+                next_fetch_at=now,
+                created_at=now,
+            )
+        )
+        session.flush()
+        added.append(spec)
+    return added, skipped
+
+
+def feed_list(session: Session) -> list[tuple[str, str, str, list[str], int | None, str | None]]:
+    """Every enabled feed for export: (url, name, language, regions, interval, own title)."""
+    return [
+        (f.origin_url, f.name, f.language, list(f.regions or ()), f.interval, f.title)
+        for f in session.scalars(select(Feed).where(Feed.enabled.is_(True)).order_by(Feed.id))
+    ]
+
+
 def disable_feed(session: Session, url_or_name: str) -> str | None:
     """Stop polling a feed (``/disablefeed``), found by URL or exact name; its items stay.
     Returns the feed's name, or None when there is no such enabled feed."""

@@ -141,3 +141,33 @@ def test_run_without_token_polls_and_says_how_to_add_one(farm, tmp_path):
         ).one()
     engine.dispose()
     assert broken == (1, "HTTP 500 Internal Server Error")
+
+
+def test_feeds_export_then_import_into_an_empty_database_gives_the_same_feeds(farm, tmp_path):
+    listed = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'listed.db'}")
+    exported = briefbot("feeds", "export", cwd=tmp_path, env=listed)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">')
+    (tmp_path / "list.opml").write_text(exported.stdout, encoding="utf-8")
+    # Another installation with no feeds.yaml entries imports it…
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "feeds.yaml").write_text("feeds: []\n")
+    env = base_env(DATABASE_URL=f"sqlite:///{other / 'empty.db'}")
+    imported = briefbot("feeds", "import", str(tmp_path / "list.opml"), cwd=other, env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip().splitlines()[-1] == "3 added, 0 skipped, 0 rejected"
+    again = briefbot("feeds", "import", str(tmp_path / "list.opml"), cwd=other, env=env)
+    assert again.stdout.strip().splitlines()[-1] == "0 added, 3 skipped, 0 rejected"
+    # …and exports the same feeds (kept in its database across restarts).
+    round_trip = briefbot("feeds", "export", cwd=other, env=env)
+    body = [line for line in exported.stdout.splitlines() if "<outline" in line]
+    assert [line for line in round_trip.stdout.splitlines() if "<outline" in line] == body
+
+
+def test_feeds_import_refuses_what_is_not_opml(tmp_path):
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n")
+    (tmp_path / "bad.opml").write_text("<html>not a feed list</html>")
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'd.db'}")
+    result = briefbot("feeds", "import", str(tmp_path / "bad.opml"), cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "not OPML" in result.stderr and "Traceback" not in result.stderr
