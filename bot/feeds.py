@@ -203,3 +203,44 @@ def _entry(node: yaml.Node, index: int, problems: list[tuple[int | None, str]]) 
     if not ok or name is None or url is None or language is None:
         return None
     return FeedSpec(name=name, url=url, language=language, regions=regions, interval=interval, line=line)
+
+
+def parse_addfeed(text: str) -> FeedSpec | str:
+    """``/addfeed URL [name] [lang=xx] [regions=LT,baltics] [label=…]`` → the feed, or what is
+    wrong in one sentence. ``label=`` names the feed where Briefbot shows it (as the name does)."""
+    tokens = text.split()
+    if not tokens:
+        return (
+            "Give the feed's http(s) URL: /addfeed https://example.com/rss.xml [name] [lang=lt] [regions=LT]"
+        )
+    url = tokens[0]
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "The port in that URL is not a number between 0 and 65535."
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2048:
+        return (
+            "Give the feed's http(s) URL: /addfeed https://example.com/rss.xml [name] [lang=lt] [regions=LT]"
+        )
+    name: list[str] = []
+    language, regions, label = "en", (), None
+    for token in tokens[1:]:
+        key, eq, value = token.partition("=")
+        key = key.lower()
+        if eq and key in ("lang", "language"):
+            if not _known_language(value.lower()):
+                return f"“{value[:20]}” is not a language code like lt, ru or en."
+            language = value.lower()
+        elif eq and key == "regions":
+            found = tuple(dict.fromkeys(r for r in value.split(",") if r))
+            unknown = [r for r in found if _known_region(r) is None]
+            if unknown or not found:
+                return f"Unknown regions: {', '.join(unknown)[:80] or '(none)'} — use codes like LT or groups like baltics."
+            regions = found
+        elif eq and key == "label":
+            label = value
+        else:
+            name.append(token)
+    display = (label or " ".join(name) or parts.hostname)[:200]
+    return FeedSpec(name=display, url=url, language=language, regions=regions)

@@ -3,13 +3,20 @@ Anyone else is told they are for admins. Edge."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.domain import FetchStatus
+from bot.errors import ParseError
+from bot.feeds import parse_addfeed
+from bot.fetch import Fetcher
 from bot.netpolicy import is_private_host
+from bot.parse import parse_feed
 from bot.render import bold, escape
 from bot.reports import format_feed_health
 from bot.sanitize import clean_text
@@ -39,24 +46,19 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/addfeed URL [name] [lang=xx] [regions=LT,baltics] [label=…]: fetched once before it is
+    accepted (a 404, an HTML page or an unparsable body is refused with the reason)."""
     if await _admin_only(update, context):
         return
     d = deps(context)
     _ = tr(await chat_of(update, context)).gettext
-    url, _sep, name = args_text(context).partition(" ")
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        port = None
-    if parts.scheme not in ("http", "https") or not parts.hostname or port is None or len(url) > 2048:
-        await reply(
-            update,
-            context,
-            escape(_("Give the feed's http(s) URL: /addfeed https://example.com/rss.xml [name]")),
-        )
+    spec = parse_addfeed(args_text(context))
+    if isinstance(spec, str):
+        await reply(update, context, escape(_(spec)))
         return
-    if not d.settings.allow_private_feeds and await is_private_host(parts.hostname, port):
+    parts = urlsplit(spec.url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if not d.settings.allow_private_feeds and await is_private_host(parts.hostname or "", port):
         # Loopback, private, link-local…: not fetched for a chat (bot/netpolicy.py).
         await reply(
             update,
@@ -65,13 +67,34 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 _(
                     "Refused: {host} is a private or local network address. Feeds from chats must be "
                     "public (the operator can allow private ones with BRIEFBOT_ALLOW_PRIVATE_FEEDS=1)."
-                ).format(host=parts.hostname[:100])
+                ).format(host=(parts.hostname or "")[:100])
             ),
         )
         return
-    added = await d.db.run(feed_queries.add_feed, url, name.strip() or parts.netloc, "en", d.clock.now())
+    problem = await _try_feed(spec.url, d.settings.allow_private_feeds, d.clock.now())
+    if problem is not None:
+        await reply(update, context, escape(_("Not added: {reason}").format(reason=problem)))
+        return
+    added = await d.db.run(
+        feed_queries.add_feed, spec.url, spec.name, spec.language, d.clock.now(), spec.regions
+    )
     text = _("Added {url}: polled from the next round.") if added else _("{url} is already polled.")
-    await reply(update, context, escape(text.format(url=url)))
+    await reply(update, context, escape(text.format(url=spec.url)))
+
+
+async def _try_feed(url: str, allow_private: bool, now: datetime) -> str | None:
+    """Fetch and parse the feed once: None when it is a feed, else why not (one phrase)."""
+    async with Fetcher(allow_private=allow_private) as fetcher:
+        result = await fetcher.fetch(url, listed=False)
+    if result.status is not FetchStatus.OK or result.body is None:
+        return result.error or f"HTTP {result.http_status}"
+    try:
+        await asyncio.to_thread(
+            parse_feed, result.body, url=url, fetched_at=now, content_type=result.content_type
+        )
+    except ParseError as exc:
+        return exc.reason
+    return None
 
 
 async def disablefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -279,7 +279,9 @@ def feed_health(session: Session) -> list[FeedHealth]:
     return rows
 
 
-def add_feed(session: Session, url: str, name: str, language: str, now: datetime) -> bool:
+def add_feed(
+    session: Session, url: str, name: str, language: str, now: datetime, regions: Sequence[str] = ()
+) -> bool:
     """An admin adds a feed in Telegram (``/addfeed``); polled from now on. False when the URL
     is already known (it is enabled again if it was disabled by an admin)."""
     feed = session.scalar(select(Feed).where((Feed.url == url) | (Feed.origin_url == url)))
@@ -294,7 +296,7 @@ def add_feed(session: Session, url: str, name: str, language: str, now: datetime
             origin_url=url,
             name=name[:200],
             language=language,
-            regions=[],
+            regions=list(regions),
             source=FeedSource.ADMIN,
             enabled=True,
             consecutive_errors=0,

@@ -294,8 +294,13 @@ async def test_admin_commands_are_for_admins_only(bot):
     assert "news en" in talk.last(ADMIN)["text"]
     await talk.say(ADMIN, ADMIN, "/stats")
     assert "stories:" in talk.last(ADMIN)["text"]
-    await talk.say(ADMIN, ADMIN, "/addfeed https://example.test/rss.xml Example")
-    assert "Added" in talk.last(ADMIN)["text"]
+    # /addfeed fetches the feed once first: a name that does not resolve is not added.
+    await talk.say(ADMIN, ADMIN, "/addfeed https://example.test/rss.xml Example lang=lt regions=LT")
+    assert talk.last(ADMIN)["text"].startswith("Not added: name resolution failed")
+    await talk.say(ADMIN, ADMIN, "/addfeed https://example.test/rss.xml lang=xx")
+    assert "is not a language code" in talk.last(ADMIN)["text"]
+    await talk.say(ADMIN, ADMIN, "/addfeed https://example.test/rss.xml regions=LT,ZZ")
+    assert "Unknown regions: ZZ" in talk.last(ADMIN)["text"]
 
 
 async def test_digest_now_then_nothing_new(bot):
@@ -440,7 +445,7 @@ async def test_nul_bytes_and_long_names_from_users_are_cleaned_before_storage(bo
     chat = database.call(lambda s: s.get(Chat, odd))
     assert chat.title.startswith("Eve x") and "\x00" not in chat.title and len(chat.title) <= 256
     await talk.say(ADMIN, ADMIN, "/addfeed https://news.test/rss\x00.xml Nul\x00 feed")
-    assert "Added https://news.test/rss.xml" in talk.last(ADMIN)["text"]
+    assert talk.last(ADMIN)["text"].startswith("Not added: name resolution failed")  # read, no NUL
     await talk.say(ADMIN, ADMIN, "/disablefeed Nul\x00 feed")
     assert "went wrong" not in talk.last(ADMIN)["text"]
 

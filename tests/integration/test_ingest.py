@@ -481,3 +481,19 @@ async def test_a_poll_with_failing_feeds_logs_one_warning_not_one_per_feed(
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "poll.feeds_failed failed=3 of=3" in warnings[0].getMessage()
     assert "server errors (5xx)" in warnings[0].getMessage()
+
+
+async def test_addfeed_takes_a_feed_only_after_fetching_and_parsing_it_once(feed_server: FeedServer, clock):
+    from handlers.admin import _try_feed
+
+    feed_server.route("/good.xml", body=rss(seed_items()))
+    feed_server.route("/page.html", body=b"<html><body>Welcome</body></html>", content_type="text/html")
+    feed_server.route("/gone.xml", status=404, body=b"no")
+    assert await _try_feed(feed_server.url("/good.xml"), True, clock.now()) is None
+    assert "not a readable RSS/Atom feed" in (
+        await _try_feed(feed_server.url("/page.html"), True, clock.now()) or ""
+    )
+    assert (await _try_feed(feed_server.url("/gone.xml"), True, clock.now()) or "").startswith("HTTP 404")
+    # Without the operator's permission, a chat's feed is never fetched from this machine.
+    refused = await _try_feed(feed_server.url("/good.xml"), False, clock.now())
+    assert refused and refused.startswith("refused: 127.0.0.1")
