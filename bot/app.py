@@ -124,6 +124,21 @@ async def services(
 ROLES = ("all", "poller", "bot")
 
 
+async def start_metrics(settings: Settings, db: Database, clock: Clock, *, polling: bool):  # type: ignore[no-untyped-def]
+    """The /healthz and /metrics server (bot/metrics.py), its facts read from the database."""
+    from bot.metrics import Facts, MetricsServer
+    from db.queries import deliveries as ledger
+
+    async def facts() -> Facts:
+        ok, failing, disabled, last = await db.read(feed_queries.health_facts)
+        backlog, stories = await db.read(ledger.backlog_and_stories)
+        return Facts(True, last, ok, failing, disabled, backlog, stories)
+
+    server = MetricsServer(facts, clock.now, settings.poll_interval, polling=polling)
+    await server.start(settings.metrics_host, settings.metrics_port or 0)
+    return server
+
+
 async def run(
     settings: Settings,
     *,
@@ -157,7 +172,14 @@ async def run(
         log.info("run.started role=%s interval=%ds", role, settings.poll_interval)
         telegram = None
         delivery = None
+        metrics_server = None
         try:
+            if settings.metrics_port is not None:
+                metrics_server = await start_metrics(settings, svc.db, svc.clock, polling=polls)
+                announce(
+                    f"Health and metrics on http://{settings.metrics_host}:{settings.metrics_port}/healthz "
+                    "and /metrics."
+                )
             if role == "poller":
                 announce(
                     "Role poller: polling feeds only; the bot and deliveries run in `briefbot run --role bot`."
@@ -180,6 +202,8 @@ async def run(
             await stop.wait()
         finally:
             scheduler.shutdown(wait=False)
+            if metrics_server is not None:
+                await metrics_server.stop()
             if delivery is not None:
                 await delivery.stop()
             if telegram is not None:

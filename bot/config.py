@@ -18,6 +18,8 @@ a log line or an error message.
 | PORT                    | port the webhook server listens on              | 8080                             |
 | BRIEFBOT_RETENTION_DAYS | items and stories older than this are deleted   | 180                              |
 | BRIEFBOT_ALLOW_PRIVATE_FEEDS | 1: feeds from chats may be private addresses | 0                            |
+| BRIEFBOT_METRICS_PORT   | serve /healthz and /metrics on this port        | (unset: none)                    |
+| BRIEFBOT_METRICS_HOST   | the address they listen on                      | 127.0.0.1                        |
 | BRIEFBOT_ENCODER        | on/off: group stories by meaning too (encoder)   | on                               |
 | LOG_LEVEL               | DEBUG, INFO, WARNING, ERROR                     | INFO (status, digest, feeds: WARNING) |
 """
@@ -63,6 +65,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=180, alias="BRIEFBOT_RETENTION_DAYS")
     #: fetch feeds added from chats (and redirects) from private addresses too (bot/netpolicy.py)
     allow_private_feeds: bool = Field(default=False, alias="BRIEFBOT_ALLOW_PRIVATE_FEEDS")
+    #: serve /healthz and /metrics on this port (unset: no metrics server)
+    metrics_port: int | None = Field(default=None, alias="BRIEFBOT_METRICS_PORT")
+    metrics_host: str = Field(default="127.0.0.1", alias="BRIEFBOT_METRICS_HOST")
     #: group reports by meaning as well as names and words (bot/encoder.py); on/off, true/false, 1/0
     encoder: bool = Field(default=True, alias="BRIEFBOT_ENCODER")
 

@@ -28,7 +28,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import regions
+from bot import metrics, regions
 from bot.briefing import StoryLine, compose_alert, compose_digest, following
 from bot.clock import Clock
 from bot.domain import parse_alert_key
@@ -155,6 +155,7 @@ class Deliverer:
             return
         message_id, shown = sent if isinstance(sent, tuple) else (sent, None)
         await self.db.run(ledger.mark_sent, delivery.id, message_id, self.clock.now(), shown)
+        metrics.DELIVERIES.labels(kind=delivery.kind, outcome="sent").inc()
         outcome.sent += 1
 
     async def _failed(
@@ -165,6 +166,7 @@ class Deliverer:
             if isinstance(result, ChatGone):
                 await self.db.run(chat_queries.mark_inactive, delivery.chat_id, result.reason)
             await self.db.run(ledger.mark_failed, delivery.id, result.reason)
+            metrics.DELIVERIES.labels(kind=delivery.kind, outcome="failed").inc()
             log.warning(
                 "delivery.failed chat=%s kind=%s key=%s error=%s",
                 delivery.chat_id,
@@ -181,9 +183,11 @@ class Deliverer:
             await self.db.run(
                 ledger.mark_failed, delivery.id, f"gave up after {delivery.attempts} tries: {result.reason}"
             )
+            metrics.DELIVERIES.labels(kind=delivery.kind, outcome="failed").inc()
             outcome.failed += 1
         else:
             await self.db.run(ledger.mark_retry, delivery.id, result.reason, again)
+            metrics.DELIVERIES.labels(kind=delivery.kind, outcome="retried").inc()
             outcome.retried += 1
         log.warning("delivery.retry chat=%s kind=%s error=%s", delivery.chat_id, delivery.kind, result.reason)
 
@@ -216,7 +220,9 @@ class Deliverer:
                 None
             ]
             html = compose_alert(story, now, chat.language, development=development)
-            return await self._post(delivery.chat_id, html, threads[0]), text_hash(html)
+            message_id = await self._post(delivery.chat_id, html, threads[0])
+            metrics.ALERT_LATENCY.observe(max(0.0, (self.clock.now() - story.last_seen).total_seconds()))
+            return message_id, text_hash(html)
         digest = await self.digest(delivery.chat_id, delivery.due_at, now)
         if digest is None:
             return None

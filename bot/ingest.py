@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.cluster import Features
 from bot.domain import Classification, FeedForUpdate, FeedOutcome, FeedUpdateIntent, FetchStatus, ParsedFeed
@@ -119,7 +120,12 @@ class Poller:
             summary.new_items,
             summary.seconds,
         )
+        metrics.POLLS.inc()
+        metrics.POLL_SECONDS.observe(summary.seconds)
+        metrics.ITEMS_STORED.inc(summary.new_items)
         failed = [o for o in outcomes if o.status is FetchStatus.ERROR]
+        for o in failed:
+            metrics.FEED_ERRORS.labels(kind=metrics.error_kind(o.error)).inc()
         if failed:
             log.warning(
                 "poll.feeds_failed failed=%d of=%d summary=%r",

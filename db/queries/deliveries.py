@@ -294,3 +294,9 @@ def alerts_to_update(
         ):
             out.append(SentAlert(row.id, row.chat_id, row.message_id, row[7], development, row.text_hash))
     return out
+
+
+def backlog_and_stories(session: Session) -> tuple[int, int]:
+    """(deliveries due and not sent, stories stored) for /metrics."""
+    due = session.scalar(select(func.count(Delivery.id)).where(Delivery.state == DeliveryState.DUE)) or 0
+    return due, session.scalar(select(func.count(Story.id))) or 0

@@ -359,3 +359,16 @@ def disable_feed(session: Session, url_or_name: str) -> str | None:
         return None
     feed.enabled, feed.disabled_reason = False, DISABLED_BY_ADMIN
     return feed.name
+
+
+def health_facts(session: Session) -> tuple[int, int, int, datetime | None]:
+    """(feeds ok, failing, disabled, the newest fetch time) for /healthz and /metrics."""
+    ok = failing = disabled = 0
+    for enabled, errors in session.execute(select(Feed.enabled, Feed.consecutive_errors)):
+        if not enabled:
+            disabled += 1
+        elif errors:
+            failing += 1
+        else:
+            ok += 1
+    return ok, failing, disabled, session.scalar(select(func.max(Feed.last_fetched_at)))

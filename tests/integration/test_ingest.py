@@ -497,3 +497,38 @@ async def test_addfeed_takes_a_feed_only_after_fetching_and_parsing_it_once(feed
     # Without the operator's permission, a chat's feed is never fetched from this machine.
     refused = await _try_feed(feed_server.url("/good.xml"), False, clock.now())
     assert refused and refused.startswith("refused: 127.0.0.1")
+
+
+async def test_healthz_and_metrics_over_http(database, feed_server: FeedServer, make_poller, clock):
+    import httpx
+
+    from bot.app import start_metrics
+    from bot.config import load_settings
+
+    settings = load_settings({"BRIEFBOT_METRICS_PORT": "0"}, env_file=None)
+    server = await start_metrics(settings, database, clock, polling=True)
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        async with httpx.AsyncClient(trust_env=False) as client:
+            # Nothing polled yet: unhealthy, and why.
+            before = await client.get(f"{base}/healthz")
+            assert before.status_code == 503 and before.json()["reason"].startswith("no poll has finished")
+            feed_server.route("/seeds.xml", body=rss(seed_items()))
+            feed_server.route("/broken.xml", status=500, body=b"down")
+            add_feeds(database, clock, feed_server.url("/seeds.xml"), feed_server.url("/broken.xml"))
+            await make_poller().poll_all()
+            after = await client.get(f"{base}/healthz")
+            assert after.status_code == 200, after.text
+            assert after.json() == {
+                "status": "ok",
+                "database": "ok",
+                "last_poll_age_s": 0.0,
+                "feeds": {"ok": 1, "failing": 1, "disabled": 0},
+            }
+            scraped = await client.get(f"{base}/metrics")
+            assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+            assert 'briefbot_feeds{state="failing"} 1.0' in scraped.text
+            assert 'briefbot_feed_errors_total{kind="http"}' in scraped.text
+            assert (await client.get(f"{base}/nope")).status_code == 404
+    finally:
+        await server.stop()
