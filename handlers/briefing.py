@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -222,6 +223,15 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, "\n".join(lines))
 
 
+def _covers(hints: Sequence[str]) -> set[str]:
+    """The countries a feed's region hints cover: codes as they are, groups ("baltics") expanded."""
+    out: set[str] = set()
+    for hint in hints:
+        known = regions.get(hint)
+        out |= set(known.codes) if known else {hint}
+    return out
+
+
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     d = deps(context)
     chat = await chat_of(update, context)
@@ -235,7 +245,8 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(update, context, escape(_("Which region? /sources lithuania")))
         return
     now = d.clock.now()
-    feeds = [f for f in await d.db.read(feed_queries.feed_health) if set(f.regions) & set(region.codes)]
+    wanted = set(region.codes)
+    feeds = [f for f in await d.db.read(feed_queries.feed_health) if _covers(f.regions) & wanted]
     if not feeds:
         await reply(
             update,

@@ -371,6 +371,12 @@ async def test_sources_lists_the_feeds_of_a_region_with_their_health(bot):
     assert text.startswith("Sources for 🇱🇹 Lithuania") and "news lt (lt) — ✅ ok, checked 0 min ago" in text
     await talk.say(ANN, ANN, "/sources moldova")
     assert "No feed is listed for Moldova" in talk.last(ANN)["text"]
+    # A feed hinted with a group ("baltics") is a source for each of its countries.
+    database.call(
+        lambda s: s.execute(sql("UPDATE feeds SET regions = '[\"baltics\"]' WHERE name = 'news ru'"))
+    )
+    await talk.say(ANN, ANN, "/sources latvia")
+    assert "news ru (ru)" in talk.last(ANN)["text"]
 
 
 async def test_admin_disables_a_feed_and_broadcasts(bot):
