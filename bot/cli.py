@@ -249,11 +249,36 @@ async def _poll_once(settings: Settings) -> int:
 
     async with services(settings) as svc:
         sync_feeds(settings, svc.db, svc.clock)
-        summary = await svc.poller.poll_all()
+        bar = _Bar()
+        try:
+            summary = await svc.poller.poll_all(progress=bar)
+        finally:
+            bar.close()
     print(format_poll(summary.outcomes, summary.seconds))
     # Exit 1 when every feed failed: a script or a container's start check sees it.
     failed = sum(1 for o in summary.outcomes if o.status is FetchStatus.ERROR)
     return 1 if summary.outcomes and failed == len(summary.outcomes) else 0
+
+
+class _Bar:
+    """A progress bar on stderr, only on a terminal and only for a pass longer than 2 s (tqdm)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def start(self, total: int) -> None:
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="feed", delay=2, file=sys.stderr, leave=False)
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def _jsonl(command: str, path: str) -> int:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -59,6 +60,13 @@ class PollSummary:
         return (self.finished_at - self.started_at).total_seconds()
 
 
+class Progress(Protocol):
+    """Hears how a poll advances (``briefbot poll --once`` draws a bar on a terminal)."""
+
+    def start(self, total: int) -> None: ...
+    def advance(self) -> None: ...
+
+
 @dataclass
 class Poller:
     """Fetches, parses and stores feeds. ``parse_executor`` None parses on a thread."""
@@ -87,15 +95,20 @@ class Poller:
                 log.warning("poll.release_failed feeds=%d", len(left))
             raise
 
-    async def poll_all(self) -> PollSummary:
-        """Poll every enabled feed now, due or not (``briefbot poll --once``)."""
+    async def poll_all(self, progress: Progress | None = None) -> PollSummary:
+        """Poll every enabled feed now, due or not (``briefbot poll --once``); ``progress`` hears
+        how many feeds there are and each one finished (a progress bar on a terminal)."""
         feeds = await self.db.run(feed_queries.feeds_to_poll)
-        return await self.poll(feeds)
+        return await self.poll(feeds, progress=progress)
 
-    async def poll(self, feeds: Sequence[FeedForUpdate], done: set[int] | None = None) -> PollSummary:
+    async def poll(
+        self, feeds: Sequence[FeedForUpdate], done: set[int] | None = None, progress: Progress | None = None
+    ) -> PollSummary:
         """Poll ``feeds``; ``done`` collects the ids of those finished (stored or recorded)."""
         started = self.clock.now()
         done = set() if done is None else done
+        if progress is not None:
+            progress.start(len(feeds))
         gate = asyncio.Semaphore(max(1, self.fetcher.limits.concurrency))
         writer = _GroupCommit(self.db, self.stories)
 
@@ -103,6 +116,8 @@ class Poller:
             async with gate:
                 outcome = await self.poll_feed(feed, writer)
                 done.add(feed.id)
+                if progress is not None:
+                    progress.advance()
                 return outcome
 
         try:

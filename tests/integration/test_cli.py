@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 
 from sqlalchemy import create_engine, select
@@ -171,3 +174,36 @@ def test_feeds_import_refuses_what_is_not_opml(tmp_path):
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'd.db'}")
     result = briefbot("feeds", "import", str(tmp_path / "bad.opml"), cwd=tmp_path, env=env)
     assert result.returncode == 2 and "not OPML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_poll_once_draws_a_progress_bar_on_a_terminal_for_a_slow_pass(feed_server, tmp_path):
+    import pty
+
+    from tests.fakes.feeds import rss, seed_items
+
+    feed_server.route("/slow.xml", body=rss(seed_items()), delay=3.0)
+    (tmp_path / "feeds.yaml").write_text(
+        f"feeds:\n  - name: slow\n    url: {feed_server.url('/slow.xml')}\n    language: en\n"
+    )
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
+    parent, child = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "poll", "--once"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=child, timeout=120, check=False,
+        )  # fmt: skip
+        os.close(child)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(parent, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(parent)
+    assert done.returncode == 0
+    assert b"1/1 [" in drawn and b"feed/s]" in drawn  # the bar, on the terminal only
+    assert b"feed/s]" not in done.stdout

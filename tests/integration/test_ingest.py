@@ -532,3 +532,20 @@ async def test_healthz_and_metrics_over_http(database, feed_server: FeedServer, 
             assert (await client.get(f"{base}/nope")).status_code == 404
     finally:
         await server.stop()
+
+
+async def test_a_poll_tells_its_progress(database, feed_server: FeedServer, make_poller, clock):
+    seen: list[object] = []
+
+    class Recorder:
+        def start(self, total: int) -> None:
+            seen.append(("start", total))
+
+        def advance(self) -> None:
+            seen.append("advance")
+
+    feed_server.route("/a.xml", body=rss(seed_items()))
+    feed_server.route("/b.xml", status=500, body=b"down")
+    add_feeds(database, clock, feed_server.url("/a.xml"), feed_server.url("/b.xml"))
+    await make_poller().poll_all(progress=Recorder())
+    assert seen == [("start", 2), "advance", "advance"]
