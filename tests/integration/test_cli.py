@@ -177,7 +177,10 @@ def test_feeds_import_refuses_what_is_not_opml(tmp_path):
 
 
 def test_poll_once_draws_a_progress_bar_on_a_terminal_for_a_slow_pass(feed_server, tmp_path):
+    import fcntl
     import pty
+    import struct
+    import termios
 
     from tests.fakes.feeds import rss, seed_items
 
@@ -187,6 +190,8 @@ def test_poll_once_draws_a_progress_bar_on_a_terminal_for_a_slow_pass(feed_serve
     )
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
     parent, child = pty.openpty()
+    # A terminal 100 columns wide (a new pty has none, and tqdm would draw nothing).
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
     try:
         done = subprocess.run(
             [sys.executable, "-m", "bot", "poll", "--once"],
@@ -205,5 +210,5 @@ def test_poll_once_draws_a_progress_bar_on_a_terminal_for_a_slow_pass(feed_serve
     finally:
         os.close(parent)
     assert done.returncode == 0
-    assert b"1/1 [" in drawn and b"feed/s]" in drawn  # the bar, on the terminal only
-    assert b"feed/s]" not in done.stdout
+    assert b"| 1/1 [" in drawn and b"/feed]" in drawn  # the bar ("5.29s/feed"), on the terminal only
+    assert b"| 1/1 [" not in done.stdout
