@@ -420,6 +420,9 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # The sentence encoder (~0.1 s per new item) would be all this measures: off unless asked
+    # for with BRIEFBOT_ENCODER=on (benchmarks/README.md; its cost: docs/decisions/0004).
+    os.environ.setdefault("BRIEFBOT_ENCODER", "off")
     if any(os.environ.get(v) for v in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")):
         print("warning: a proxy is set and httpx honours it; add 127.0.0.0/8 to NO_PROXY", file=sys.stderr)
     runs = []
