@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -195,7 +196,13 @@ async def run(
                 telegram = build_application(settings, Deps(svc.db, settings, svc.clock))
                 announce(await start_bot(telegram, settings))
                 delivery = DeliveryJob(
-                    Deliverer(telegram.bot, svc.db, svc.clock, admin_ids=settings.admin_ids)
+                    Deliverer(
+                        telegram.bot,
+                        svc.db,
+                        svc.clock,
+                        admin_ids=settings.admin_ids,
+                        lease=timedelta(seconds=settings.delivery_lease),
+                    )
                 )
                 add_delivery(scheduler, delivery)
             heap.settle()  # everything start-up built stays: later collections skip it (bot/heap.py)

@@ -18,6 +18,7 @@ a log line or an error message.
 | PORT                    | port the webhook server listens on              | 8080                             |
 | BRIEFBOT_RETENTION_DAYS | items and stories older than this are deleted   | 180                              |
 | BRIEFBOT_ALLOW_PRIVATE_FEEDS | 1: feeds from chats may be private addresses | 0                            |
+| BRIEFBOT_DELIVERY_LEASE | seconds a claimed delivery waits after a crash  | 60                               |
 | BRIEFBOT_METRICS_PORT   | serve /healthz and /metrics on this port        | (unset: none)                    |
 | BRIEFBOT_METRICS_HOST   | the address they listen on                      | 127.0.0.1                        |
 | BRIEFBOT_ENCODER        | on/off: group stories by meaning too (encoder)   | on                               |
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=180, alias="BRIEFBOT_RETENTION_DAYS")
     #: fetch feeds added from chats (and redirects) from private addresses too (bot/netpolicy.py)
     allow_private_feeds: bool = Field(default=False, alias="BRIEFBOT_ALLOW_PRIVATE_FEEDS")
+    #: seconds a claimed delivery is left to its sender before another process (or this one after
+    #: a crash) sends it: the longest a message waits after a crash, and a repeat at most
+    delivery_lease: int = Field(default=60, alias="BRIEFBOT_DELIVERY_LEASE")
     #: serve /healthz and /metrics on this port (unset: no metrics server)
     metrics_port: int | None = Field(default=None, alias="BRIEFBOT_METRICS_PORT")
     metrics_host: str = Field(default="127.0.0.1", alias="BRIEFBOT_METRICS_HOST")
@@ -124,6 +128,13 @@ class Settings(BaseSettings):
             if bad:
                 raise ValueError(f"must be comma-separated numeric user ids; not numbers: {bad}")
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("delivery_lease")
+    @classmethod
+    def _delivery_lease(cls, value: int) -> int:
+        if not 10 <= value <= 3600:
+            raise ValueError("must be between 10 and 3600 seconds")
         return value
 
     @field_validator("poll_interval")

@@ -61,6 +61,8 @@ class Deliverer:
     clock: Clock
     batch: int = 20
     admin_ids: tuple[int, ...] = ()
+    #: how long a claimed delivery is ours before another sender may take it (BRIEFBOT_DELIVERY_LEASE)
+    lease: timedelta = ledger.LEASE
     notices_every: timedelta = timedelta(minutes=10)
     _alerts_since: datetime | None = field(default=None, init=False)
     _notices_at: datetime | None = field(default=None, init=False)
@@ -92,7 +94,7 @@ class Deliverer:
         self._digest_cache.clear()
         self._tick_at = now  # digests cover stories stored up to the start of the tick
         while True:
-            claimed = await self.db.run(ledger.claim_due, self.clock.now(), self.batch)
+            claimed = await self.db.run(ledger.claim_due, self.clock.now(), self.batch, self.lease)
             if not claimed:
                 break
             # What the claimed digests are made of, in one transaction for the whole claim.

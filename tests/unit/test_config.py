@@ -241,3 +241,10 @@ def test_an_encoder_setting_that_is_neither_on_nor_off_is_refused():
 def test_a_zone_directory_or_nonsense_is_a_configuration_problem_not_a_traceback(zone):
     with pytest.raises(ConfigError, match="BRIEFBOT_TIMEZONE"):
         load_settings({"BRIEFBOT_TIMEZONE": zone}, env_file=None)
+
+
+def test_the_delivery_lease_is_bounded():
+    assert load_settings({}, env_file=None).delivery_lease == 60
+    assert load_settings({"BRIEFBOT_DELIVERY_LEASE": "10"}, env_file=None).delivery_lease == 10
+    with pytest.raises(ConfigError, match="BRIEFBOT_DELIVERY_LEASE"):
+        load_settings({"BRIEFBOT_DELIVERY_LEASE": "5"}, env_file=None)
