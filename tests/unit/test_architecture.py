@@ -43,6 +43,7 @@ CORE = (
     "bot.netpolicy",
     "bot.sanitize",
     "bot.schedule",
+    "bot.story_features",
 )
 FORBIDDEN = ("telegram", "sqlalchemy", "httpx", "apscheduler", "db", "handlers")
 
