@@ -12,8 +12,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
 
 from bot import __version__
 from bot.config import Settings, load_settings
@@ -299,25 +301,32 @@ def _jsonl(command: str, path: str) -> int:
     return 0
 
 
-def _feeds_export(settings: Settings, path: str | None) -> int:
+def _with_feeds(settings: Settings, fn: Callable[..., Any], *args: Any) -> tuple[Any, datetime]:
+    """Open the database, bring feeds.yaml in, run ``fn(session, *args)``, close: what every
+    ``briefbot feeds`` action does first. Returns (its result, now)."""
     from bot.app import open_database, sync_feeds
     from bot.clock import SystemClock
-    from bot.opml import OpmlFeed, export_opml
-    from db.queries import feeds as feed_queries
 
     clock = SystemClock()
     db = open_database(settings)
     try:
         sync_feeds(settings, db, clock)
-        rows = db.call(feed_queries.feed_list)
+        return db.call(fn, *args), clock.now()
     finally:
         db.close()
+
+
+def _feeds_export(settings: Settings, path: str | None) -> int:
+    from bot.opml import OpmlFeed, export_opml
+    from db.queries import feeds as feed_queries
+
+    rows, now = _with_feeds(settings, feed_queries.feed_list)
     text = export_opml(
         [
             OpmlFeed(url, name, language, tuple(regions), interval, label)
             for url, name, language, regions, interval, label in rows
         ],
-        clock.now(),
+        now,
     )
     if path is None or path == "-":
         sys.stdout.write(text)
@@ -333,8 +342,6 @@ def _feeds_export(settings: Settings, path: str | None) -> int:
 
 
 def _feeds_import(settings: Settings, path: str) -> int:
-    from bot.app import open_database, sync_feeds
-    from bot.clock import SystemClock
     from bot.opml import as_spec, parse_opml
     from db.queries import feeds as feed_queries
 
@@ -348,13 +355,9 @@ def _feeds_import(settings: Settings, path: str) -> int:
     except ValueError as exc:
         print(f"briefbot: {path}: {exc}", file=sys.stderr)
         return 2
-    clock = SystemClock()
-    db = open_database(settings)
-    try:
-        sync_feeds(settings, db, clock)
-        added, skipped = db.call(feed_queries.import_feeds, [as_spec(f) for f in found.feeds], clock.now())
-    finally:
-        db.close()
+    (added, skipped), _ = _with_feeds(
+        settings, feed_queries.import_feeds, [as_spec(f) for f in found.feeds], datetime.now(UTC)
+    )
     for spec in added:
         print(f"added     {spec.name} <{spec.url}>")
     for spec in skipped:
@@ -366,20 +369,12 @@ def _feeds_import(settings: Settings, path: str) -> int:
 
 
 def _feeds(settings: Settings, *, as_json: bool) -> int:
-    from bot.app import open_database, sync_feeds
-    from bot.clock import SystemClock
     from bot.reports import format_feed_health
     from db.queries import feeds as feed_queries
 
-    clock = SystemClock()
-    db = open_database(settings)
-    try:
-        sync_feeds(settings, db, clock)
-        rows = db.call(feed_queries.feed_health)
-    finally:
-        db.close()
+    rows, now = _with_feeds(settings, feed_queries.feed_health)
     if as_json:
         print(json.dumps([asdict(r) for r in rows], default=str, ensure_ascii=False, indent=2))
     else:
-        print(format_feed_health(rows, clock.now()))
+        print(format_feed_health(rows, now))
     return 0

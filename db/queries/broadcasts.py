@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.deliveries import DeliveryKind
-from db.models import Broadcast, Chat, DeliveryState
-from db.queries.deliveries import insert_missing
+from bot.deliveries import DeliveryIntent, DeliveryKind
+from db.models import Broadcast
+from db.queries import chats as chat_queries
+from db.queries.deliveries import insert_missing, intent_rows
 
 KIND = DeliveryKind.BROADCAST
 
@@ -20,20 +21,9 @@ def queue(session: Session, text: str, admin_id: int, now: datetime) -> int:
     broadcast = Broadcast(text=text, admin_id=admin_id, created_at=now)
     session.add(broadcast)
     session.flush()
-    chats = session.scalars(select(Chat.id).where(Chat.active.is_(True), Chat.paused.is_(False))).all()
-    rows = [
-        {
-            "chat_id": chat_id,
-            "kind": KIND,
-            "key": str(broadcast.id),
-            "state": DeliveryState.DUE,
-            "attempts": 0,
-            "due_at": now,
-            "created_at": now,
-        }
-        for chat_id in chats
-    ]
-    return insert_missing(session, rows)
+    chats = chat_queries.active_chat_ids(session)
+    intents = [DeliveryIntent(chat_id, KIND, str(broadcast.id), now) for chat_id in chats]
+    return insert_missing(session, intent_rows(intents, now))
 
 
 def text_of(session: Session, key: str) -> str | None:

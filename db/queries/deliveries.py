@@ -61,7 +61,7 @@ def insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:
     return done
 
 
-def _rows(intents: list[DeliveryIntent], now: datetime) -> list[dict[str, Any]]:
+def intent_rows(intents: list[DeliveryIntent], now: datetime) -> list[dict[str, Any]]:
     return [
         {
             "chat_id": i.chat_id,
@@ -98,7 +98,9 @@ def plan_digests(session: Session, now: datetime) -> int:
             )
         ).all()
     )
-    return insert_missing(session, _rows([i for i in intents if (i.chat_id, i.key) not in existing], now))
+    return insert_missing(
+        session, intent_rows([i for i in intents if (i.chat_id, i.key) not in existing], now)
+    )
 
 
 def plan_alerts(
@@ -150,7 +152,7 @@ def plan_alerts(
             .where(Chat.active.is_(True), Chat.paused.is_(False), Chat.alerts_enabled.is_(True))
         )
     ]
-    return insert_missing(session, _rows(alert_intents(stories, follows, now), now))
+    return insert_missing(session, intent_rows(alert_intents(stories, follows, now), now))
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20, lease: timedelta = LEASE) -> list[Claimed]:
